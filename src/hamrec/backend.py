@@ -1,0 +1,38 @@
+"""Choose the Keras backend before Keras is imported anywhere.
+
+Keras 3 reads ``KERAS_BACKEND`` once, at import time. Our entry points call
+:func:`configure` first so that torch (installed with the package) is the default while a
+user's own choice (``KERAS_BACKEND=jax`` ...) still wins.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def configure(gpu: bool = False, threads: int | None = None) -> str:
+    """Set the default backend and CPU threading, and report the compute device.
+
+    Args:
+        gpu: whether the user asked for a GPU. When False, CUDA is hidden so that a machine
+            with a GPU still trains on the CPU as asked.
+        threads: CPU threads for intra-op parallelism; None keeps the library default.
+
+    Returns:
+        A one-line description of the device that will be used, for the log.
+    """
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    if not gpu:
+        os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+    backend = os.environ["KERAS_BACKEND"]
+    if backend == "torch":
+        import torch
+
+        if threads:
+            torch.set_num_threads(threads)
+        if gpu:
+            if torch.cuda.is_available():
+                return f"GPU: {torch.cuda.get_device_name(0)} (torch)"
+            return "--gpu was given but no CUDA GPU is available to torch: training on the CPU"
+        return f"CPU ({torch.get_num_threads()} threads, torch)"
+    return f"{'GPU if available' if gpu else 'CPU'} ({backend})"

@@ -1,0 +1,1 @@
+"""argparse ``main()`` functions only; nothing imports this package."""

@@ -1,0 +1,101 @@
+"""``inference_hamnosys.py`` / ``hamrec infer``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .args import positive_int
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description="Recognise sign recordings with a trained hamrec model, evaluate it and draw the results.",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)  # fmt: skip
+    p.add_argument("--model-path", default="models/hamnosys/main_model/best_model.keras", help="A .keras model written by hamrec")
+    p.add_argument("--input", nargs="+", metavar="FILE", help="Recordings to recognise (.pose, .pkl, .tsd, .npy, .npz)")
+    p.add_argument("--data-dir", help="Evaluate every labelled recording in this dataset folder")
+    p.add_argument("--format", choices=["auto"], default="auto", help="Dataset format (detected from the files)")
+    p.add_argument("--top-k", type=positive_int, default=3, help="Candidates to show per recording")
+    p.add_argument("--json", action="store_true", help="Print one JSON document instead of text")
+    p.add_argument("--output-dir", help="Where metrics.json, plots and index.html go (default: the model's visualizations/)")
+    p.add_argument("--visualize", action=argparse.BooleanOptionalAction, default=False, help="Draw plots and write index.html")
+    p.add_argument("--samples", type=positive_int, default=4, help="Sample recordings drawn in the report")
+    return p
+
+
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    args = build_parser(prog).parse_args(argv)
+    model_path = Path(args.model_path)
+    out_dir = Path(args.output_dir) if args.output_dir else model_path.parent / "visualizations"
+    from ..data.datasets import DatasetError
+    from ..model.saving import read_metadata
+
+    try:
+        read_metadata(model_path)
+        if args.input:
+            return _recognise(args, model_path, out_dir)
+        from ..inference.evaluate import evaluate_dir, evaluate_split
+        from ..inference.predict import Recognizer
+
+        rec = Recognizer(model_path)
+        if args.data_dir:
+            metrics = evaluate_dir(model_path, args.data_dir, rec)
+        else:
+            split = "test" if rec.meta.get("split", {}).get("test") else "val"
+            metrics = evaluate_split(model_path, split, rec)
+        if args.visualize:
+            from ..inference.report import report
+
+            page = report(model_path, out_dir, metrics=metrics, samples=args.samples, log=lambda s: None if args.json else print(s))
+        else:
+            from ..atomic import write_json
+
+            write_json(out_dir / "metrics.json", metrics)
+            page = None
+    except (ValueError, DatasetError) as e:
+        print(f"hamrec infer: error: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({k: metrics[k] for k in ("split", "count", "top1", "top2", "top3", "per_class", "skipped")}, ensure_ascii=False, indent=1))
+    else:
+        print(f"evaluated {metrics['split']}: {metrics['count']} recordings — top-1 {metrics['top1']:.1%}, top-2 {metrics['top2']:.1%}, top-3 {metrics['top3']:.1%}")
+        for s in metrics["skipped"]:
+            print(f"  skipped {s['file']}: {s['reason']}")
+        print(f"metrics: {out_dir / 'metrics.json'}" + (f"\nreport: {page}" if page else ""))
+    return 0
+
+
+def _recognise(args, model_path: Path, out_dir: Path) -> int:
+    from ..inference.predict import Recognizer
+
+    rec = Recognizer(model_path)
+    results = rec.recognise_files(args.input, k=args.top_k)
+    if args.visualize:
+        from ..data.cache import RecordingCache
+        from ..inference import visualize as vis
+
+        for i, r in enumerate(results):
+            if "top_k" in r:
+                stem = f"input{i + 1}_{Path(r['file']).stem}"
+                vis.plot_candidates(r, out_dir / f"{stem}_topk.png")
+                seq = RecordingCache(None).load(r["file"])
+                title = f"predicted {r['top_k'][0]['label']} ({r['top_k'][0]['probability']:.0%})"
+                vis.draw_motion(seq, out_dir / f"{stem}_motion.png", title)
+                vis.animate_motion(seq, out_dir / f"{stem}_motion.gif", title)
+    if args.json:
+        print(json.dumps({"results": results}, ensure_ascii=False, indent=1))
+    else:
+        for r in results:
+            if "error" in r:
+                print(f"{r['file']}: ERROR {r['error']}")
+                continue
+            print(f"{r['file']}:")
+            for rank, c in enumerate(r["top_k"], 1):
+                extra = f"  gloss {c['gloss']}" if c["gloss"] and c["gloss"] != c["label"] else ""
+                extra += f"  HamNoSys {c['hamnosys']}" if c["hamnosys"] else ""
+                print(f"  {rank}. {c['label']:<24} {c['probability']:6.1%}{extra}")
+        if args.visualize:
+            print(f"plots: {out_dir}")
+    return 0 if all("top_k" in r for r in results) else 1

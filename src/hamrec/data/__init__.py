@@ -1,0 +1,1 @@
+"""Reading recordings, indexing datasets, splitting and augmenting them."""

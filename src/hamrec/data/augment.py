@@ -1,0 +1,132 @@
+"""On-the-fly augmentation of training recordings.
+
+Each transform is a small pure function taking (T, P, D) points, (T, P) mask and an explicit
+``np.random.Generator``, so a run is reproducible from its seed. Augmentation happens only
+on training samples, after the split, one random version each time a sample is drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .formats import keypoints as kp
+from .sequence import SignSequence
+
+Arrays = tuple[np.ndarray, np.ndarray]  # (T, P, D) data, (T, P) mask
+
+
+def rotate(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, max_deg: float = 12.0) -> Arrays:
+    """Rotate points in the image plane (x, y) about their centre."""
+    a = np.deg2rad(rng.uniform(-max_deg, max_deg))
+    r = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]], np.float32)
+    c = np.nanmean(data[..., :2].reshape(-1, 2), axis=0)
+    out = data.copy()
+    out[..., :2] = (data[..., :2] - c) @ r.T + c
+    return out, mask
+
+
+def scale_shear(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, scale: float = 0.1, shear: float = 0.1) -> Arrays:
+    """Scale x and y independently and shear, as a different camera or body would."""
+    m = np.array([[1 + rng.uniform(-scale, scale), rng.uniform(-shear, shear)], [rng.uniform(-shear, shear), 1 + rng.uniform(-scale, scale)]], np.float32)
+    out = data.copy()
+    out[..., :2] = data[..., :2] @ m.T
+    return out, mask
+
+
+def shift(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, amount: float = 0.05, per_point: bool = False) -> Arrays:
+    """Add a constant offset, in units of the data's spread: one per dim (a camera placed
+    differently) or, for sensor channels, one per channel (a glove calibrated differently)."""
+    size = data.shape[1:] if per_point else data.shape[-1:]
+    return data + (rng.uniform(-amount, amount, size=size) * _unit(data)).astype(np.float32), mask
+
+
+def speed(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, low: float = 0.8, high: float = 1.25) -> Arrays:
+    """Resample time by a random factor: slower or faster signing."""
+    t = len(data)
+    new_t = max(2, int(round(t / rng.uniform(low, high))))
+    idx = np.clip(np.round(np.linspace(0, t - 1, new_t)).astype(int), 0, t - 1)
+    return data[idx], mask[idx]
+
+
+def temporal_crop(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, keep: float = 0.85) -> Arrays:
+    """Keep a random contiguous part of at least ``keep`` of the frames (a late start or early stop)."""
+    t = len(data)
+    n = max(2, int(round(t * rng.uniform(keep, 1.0))))
+    s = rng.integers(0, t - n + 1)
+    return data[s : s + n], mask[s : s + n]
+
+
+def frame_dropout(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, rate: float = 0.1) -> Arrays:
+    """Drop random frames (dropped frames in a capture)."""
+    keep = rng.random(len(data)) >= rate
+    keep[[0, -1]] = True
+    return data[keep], mask[keep]
+
+
+def noise(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, sigma: float = 0.02) -> Arrays:
+    """Independent Gaussian jitter per point and frame (sensor noise, tremor), in units of the data's spread."""
+    return data + rng.normal(0, sigma * _unit(data), size=data.shape).astype(np.float32), mask
+
+
+def _unit(data: np.ndarray) -> float:
+    """The typical spread of the values, so that amounts mean the same for pixels and metres."""
+    u = float(np.nanstd(data))
+    return u if np.isfinite(u) and u > 0 else 1.0
+
+
+def mirror(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> Arrays:
+    """Mirror left/right: negate x about the centre and swap left and right points (keypoints only)."""
+    c = np.nanmean(data[..., 0])
+    out = data.copy()
+    out[..., 0] = 2 * c - data[..., 0]
+    m = mask.copy()
+    for a, b in kp.MIRROR_PAIRS:
+        out[:, [a, b]] = out[:, [b, a]]
+        m[:, [a, b]] = m[:, [b, a]]
+    return out, m
+
+
+def mask_part(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, max_frac: float = 0.3) -> Arrays:
+    """Hide one hand for a random span (a missed hand detection); keypoints only."""
+    part = kp.LEFT_HAND if rng.random() < 0.5 else kp.RIGHT_HAND
+    t = len(data)
+    n = int(t * rng.uniform(0, max_frac))
+    s = rng.integers(0, t - n + 1)
+    m = mask.copy()
+    m[s : s + n, part] = False
+    return data, m
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Probability of each transform per drawn sample (0 switches it off)."""
+
+    rotate: float = 0.5
+    scale_shear: float = 0.5
+    shift: float = 0.5
+    speed: float = 0.5
+    temporal_crop: float = 0.5
+    frame_dropout: float = 0.3
+    noise: float = 0.5
+    mirror: float = 0.0  # handedness carries meaning in most lexicons; switch on for mixed-handed signers
+    mask_part: float = 0.1
+
+
+_SPATIAL = {"rotate": rotate, "scale_shear": scale_shear, "mirror": mirror, "mask_part": mask_part}
+_ANY = {"shift": shift, "speed": speed, "temporal_crop": temporal_crop, "frame_dropout": frame_dropout, "noise": noise}
+
+
+def augment(seq: SignSequence, rng: np.random.Generator, cfg: AugmentConfig = AugmentConfig()) -> SignSequence:
+    """One random version of ``seq``. Spatial transforms that need body geometry apply to keypoints only."""
+    data, mask = seq.data, seq.mask
+    transforms = dict(_ANY)
+    if seq.layout == kp.LAYOUT:
+        transforms.update(_SPATIAL)
+    else:
+        transforms["shift"] = lambda d, m, r: shift(d, m, r, per_point=True)
+    for name in ("temporal_crop", "speed", "frame_dropout", "rotate", "scale_shear", "shift", "mirror", "mask_part", "noise"):
+        if name in transforms and rng.random() < getattr(cfg, name):
+            data, mask = transforms[name](data, mask, rng)
+    return replace(seq, data=data, mask=mask)

@@ -1,0 +1,194 @@
+"""Named datasets and labelled folders: what ``--include-datasets`` accepts.
+
+A dataset is a list of :class:`Sample` — a file plus its label, gloss, HamNoSys and the
+group (signer/session/source recording) that splits must keep together. Scanning only lists
+files and labels; reading them is :mod:`.cache`'s job, so that problems with single files are
+found, listed and skipped there.
+
+Each entry of ``--include-datasets`` is either a registered name (looked up as
+``<data-root>/<name>``) or a path. A folder is recognised by what it holds:
+
+* ``manifest.csv`` / ``manifest.json`` — rows of path, label and optional gloss, hamnosys,
+  signer, session (paths relative to the manifest);
+* ``tctoddN/*.tsd`` — UCI Auslan, grouped by session;
+* ``*.pkl`` with ``data.json`` — hamnosys2motion (labels from the HamNoSys lexicon);
+* ``*.pkl`` with ``WLASL_v0.3.json`` — SignAvatars WLASL (labels and signers from WLASL);
+* other ``.pose``/``.npy``/``.npz``/``.tsd`` files — labelled by their parent folder
+  (``<label>/<file>``) or by a ``<label>-<n>`` file name.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .formats import SUFFIXES
+from .formats.auslan import label_from_name
+
+#: registered dataset names; each lives at ``<data-root>/<name>``
+KNOWN_DATASETS = {
+    "hamnosys2motion": "SignAvatars SMPL-X pickles labelled by the HamNoSys lexicon data.json",
+    "wlasl_pkls_cropFalse_defult_shape": "SignAvatars WLASL pickles labelled by WLASL_v0.3.json",
+    "phonex_pkls_cropFalse_shapeFalse": "SignAvatars PHOENIX pickles (labels from manifest.csv)",
+    "how2sign_pkls_cropTrue_shapeTrue": "SignAvatars How2Sign pickles (labels from manifest.csv)",
+    "auslan": "UCI Auslan glove recordings, tctoddN/<sign>-<n>.tsd",
+    "builtin": "generated sign-like keypoint motions (the default when no data is given)",
+}
+#: what the seed trained on when nothing is named
+SEED_DEFAULT_DATASETS = ["hamnosys2motion", "wlasl_pkls_cropFalse_defult_shape"]
+MANIFEST_NAMES = ("manifest.csv", "manifest.json")
+
+
+class DatasetError(ValueError):
+    """A dataset as a whole cannot be used (missing folder, no recordings, bad manifest)."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One labelled recording in a dataset index.
+
+    Attributes:
+        path: the recording file.
+        label: class name (the gloss, or the sign name the dataset uses).
+        group: what must stay within one split: signer/session, or the source recording.
+        dataset: the dataset it came from.
+        gloss: human-readable gloss when known.
+        hamnosys: the sign's HamNoSys string when known.
+    """
+
+    path: str
+    label: str
+    group: str
+    dataset: str
+    gloss: str | None = None
+    hamnosys: str | None = None
+
+
+def resolve(name_or_path: str, data_root: str | Path) -> tuple[str, Path]:
+    """Map an ``--include-datasets`` entry to (dataset name, folder).
+
+    Raises:
+        DatasetError: neither a folder under ``data_root`` nor an existing path.
+    """
+    candidate = Path(data_root) / name_or_path
+    if name_or_path == "builtin" and not candidate.is_dir():
+        from .builtin import ensure_builtin
+        from .cache import default_cache_dir
+
+        return "builtin", ensure_builtin(default_cache_dir().parent / "builtin")
+    if candidate.is_dir():
+        return name_or_path, candidate
+    path = Path(name_or_path).expanduser()
+    if path.exists():
+        return path.name, path
+    known = ", ".join(sorted(KNOWN_DATASETS))
+    raise DatasetError(
+        f"--include-datasets: {name_or_path!r} is neither a folder under --data-root {str(data_root)!r} "
+        f"({candidate} does not exist) nor an existing path; known dataset names: {known}"
+    )
+
+
+def scan(name: str, folder: Path) -> tuple[list[Sample], list[dict]]:
+    """List the labelled recordings of one dataset folder (or one file).
+
+    Returns:
+        (samples, skipped) where skipped lists ``{"file", "reason"}`` for files without a usable label.
+
+    Raises:
+        DatasetError: the folder holds no recordings hamrec can read.
+    """
+    folder = Path(folder)
+    if folder.is_file():
+        return _scan_files(name, folder.parent, [folder])
+    for m in MANIFEST_NAMES:
+        if (folder / m).is_file():
+            return scan_manifest(name, folder / m)
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+    if not files:
+        raise DatasetError(
+            f"dataset {name!r} at {folder}: no recordings found; expected files ending in {sorted(SUFFIXES)} "
+            f"or a {' / '.join(MANIFEST_NAMES)}"
+        )
+    if all(p.suffix == ".pkl" for p in files):
+        if (folder / "data.json").is_file():
+            return _scan_hamnosys_lexicon(name, folder, files, folder / "data.json")
+        if (folder / "WLASL_v0.3.json").is_file():
+            return _scan_wlasl(name, files, folder / "WLASL_v0.3.json")
+    return _scan_files(name, folder, files)
+
+
+def scan_manifest(name: str, manifest: Path) -> tuple[list[Sample], list[dict]]:
+    """Read ``manifest.csv`` (header: path,label[,gloss,hamnosys,signer,session]) or ``manifest.json`` (a list of such objects)."""
+    try:
+        if manifest.suffix == ".json":
+            rows = json.loads(manifest.read_text(encoding="utf-8"))
+            if isinstance(rows, dict):
+                rows = rows.get("samples", [])
+        else:
+            with open(manifest, newline="", encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+    except (OSError, ValueError) as e:
+        raise DatasetError(f"{manifest}: cannot read manifest: {e}") from e
+    if not rows or not isinstance(rows, list) or not isinstance(rows[0], dict) or "path" not in rows[0]:
+        raise DatasetError(f"{manifest}: expected rows with at least the columns 'path' and 'label'")
+    samples, skipped = [], []
+    for i, row in enumerate(rows):
+        path = (manifest.parent / str(row.get("path", ""))).resolve()
+        label = (row.get("label") or "").strip()
+        if not label:
+            skipped.append({"file": str(path), "reason": f"{manifest} row {i + 1}: no label"})
+            continue
+        if not path.is_file():
+            skipped.append({"file": str(path), "reason": f"{manifest} row {i + 1}: file not found"})
+            continue
+        group = "/".join(str(row[k]) for k in ("signer", "session") if row.get(k)) or str(path)
+        samples.append(Sample(str(path), label, group, name, row.get("gloss") or label, row.get("hamnosys") or None))
+    if not samples:
+        raise DatasetError(f"{manifest}: no usable rows ({len(skipped)} skipped)")
+    return samples, skipped
+
+
+def _scan_files(name: str, root: Path, files: list[Path]) -> tuple[list[Sample], list[dict]]:
+    samples, skipped = [], []
+    for p in files:
+        label = label_from_name(p.name) or (p.parent.name if p.parent != root else None)
+        if not label:
+            skipped.append({"file": str(p), "reason": "no label: expected <label>/<file> folders, a <label>-<n> file name or a manifest.csv"})
+            continue
+        session = next((part for part in p.relative_to(root).parts[:-1] if re.fullmatch(r"tctodd\d+", part)), None)
+        group = session or str(p)
+        samples.append(Sample(str(p), label, group, name, label))
+    if not samples:
+        raise DatasetError(f"dataset {name!r} at {root}: none of {len(files)} files has a label")
+    return samples, skipped
+
+
+def _scan_hamnosys_lexicon(name: str, folder: Path, files: list[Path], lexicon: Path) -> tuple[list[Sample], list[dict]]:
+    entries = json.loads(lexicon.read_text(encoding="utf-8"))
+    samples, skipped = [], []
+    for p in files:
+        entry = entries.get(p.stem)
+        if not entry or not entry.get("type_name"):
+            skipped.append({"file": str(p), "reason": f"no entry with a type_name for id {p.stem!r} in {lexicon}"})
+            continue
+        gloss = entry["type_name"]
+        samples.append(Sample(str(p), gloss, str(p), name, gloss, entry.get("hamnosys")))
+    return samples, skipped
+
+
+def _scan_wlasl(name: str, files: list[Path], wlasl: Path) -> tuple[list[Sample], list[dict]]:
+    by_id = {}
+    for entry in json.loads(wlasl.read_text(encoding="utf-8")):
+        for inst in entry.get("instances", []):
+            by_id[str(inst["video_id"])] = (entry["gloss"], str(inst.get("signer_id", "")))
+    samples, skipped = [], []
+    for p in files:
+        if p.stem not in by_id:
+            skipped.append({"file": str(p), "reason": f"video id {p.stem!r} not in {wlasl}"})
+            continue
+        gloss, signer = by_id[p.stem]
+        samples.append(Sample(str(p), gloss, f"signer{signer}" if signer else str(p), name, gloss))
+    return samples, skipped

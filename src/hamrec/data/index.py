@@ -1,0 +1,180 @@
+"""One index over the chosen datasets: usable samples, label space, splits, class batches.
+
+Order matters and is fixed here: read and check every recording (bad ones are skipped and
+listed), fix the label space, split by group (signer/session/source recording) — and only
+then may anything be augmented or balanced, and only the training split.
+"""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .cache import RecordingCache
+from .datasets import DatasetError, Sample, resolve, scan
+from .sequence import RecordingError, SignSequence
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass
+class DatasetIndex:
+    """Everything known about the data of one training job.
+
+    Attributes:
+        samples: usable samples, in a deterministic order.
+        sequences: path -> the recording, read once.
+        classes: the one label space, sorted; class i is output i of every model.
+        label_info: label -> {"gloss", "hamnosys"} when a dataset gave them.
+        layout: (layout name, points, dims) shared by all recordings.
+        skipped: ``{"file", "reason"}`` for every file or class left out, and why.
+    """
+
+    samples: list[Sample]
+    sequences: dict[str, SignSequence]
+    classes: list[str]
+    label_info: dict[str, dict]
+    layout: tuple[str, int, int]
+    skipped: list[dict] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return dict(sorted(collections.Counter(s.label for s in self.samples).items()))
+
+
+def build_index(
+    entries: list[str],
+    data_root: str | Path,
+    cache: RecordingCache,
+    min_samples: int = 1,
+    min_length: int = 2,
+    log: Callable[[str], None] = print,
+) -> DatasetIndex:
+    """Scan and read the datasets named in ``entries``.
+
+    Raises:
+        DatasetError: a dataset is missing or empty, the layouts cannot be mixed, or nothing usable remains.
+    """
+    samples: list[Sample] = []
+    skipped: list[dict] = []
+    for entry in entries:
+        name, folder = resolve(entry, data_root)
+        found, bad = scan(name, folder)
+        log(f"dataset {name}: {len(found)} labelled recordings in {folder}" + (f", {len(bad)} without label" if bad else ""))
+        samples += found
+        skipped += bad
+
+    sequences: dict[str, SignSequence] = {}
+    usable: list[Sample] = []
+    layouts: dict[tuple[str, int, int], list[str]] = collections.defaultdict(list)
+    for s in samples:
+        try:
+            seq = cache.load(s.path)
+            if seq.num_frames < min_length:
+                raise RecordingError(f"{s.path}: {seq.num_frames} frames; expected at least --min-length {min_length}")
+        except RecordingError as e:
+            skipped.append({"file": s.path, "reason": str(e)})
+            continue
+        sequences[s.path] = seq
+        usable.append(s)
+        layouts[(seq.layout, seq.data.shape[1], seq.data.shape[2])].append(s.dataset)
+    if len(layouts) > 1:
+        described = "; ".join(f"{sorted(set(ds))}: layout {k[0]!r} with {k[1]} points x {k[2]} dims" for k, ds in layouts.items())
+        raise DatasetError(f"these datasets cannot be trained together, their recordings differ: {described}. Train them separately.")
+    if not usable:
+        raise DatasetError(f"no usable recordings in {entries}: {len(skipped)} files skipped (first: {skipped[:1]})")
+
+    counts = collections.Counter(s.label for s in usable)
+    rare = sorted(c for c, n in counts.items() if n < min_samples)
+    for c in rare:
+        skipped.append({"file": f"class {c}", "reason": f"{counts[c]} recordings; --min-samples is {min_samples}"})
+    usable = sorted((s for s in usable if counts[s.label] >= min_samples), key=lambda s: (s.label, s.group, s.path))
+    if not usable:
+        raise DatasetError(f"no class has at least --min-samples {min_samples} recordings")
+    classes = sorted({s.label for s in usable})
+    label_info = {}
+    for s in usable:
+        info = label_info.setdefault(s.label, {"gloss": s.gloss or s.label, "hamnosys": None})
+        info["hamnosys"] = info["hamnosys"] or s.hamnosys
+    return DatasetIndex(usable, sequences, classes, label_info, next(iter(layouts)), skipped)
+
+
+def make_split(
+    samples: list[Sample],
+    seed: int,
+    val_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    test_groups: list[str] | None = None,
+    val_groups: list[str] | None = None,
+) -> dict[str, str]:
+    """Assign every sample to train/val/test, keeping each group (signer, session, source
+    recording) inside one split and the classes as evenly spread as the groups allow.
+
+    Explicit ``test_groups``/``val_groups`` (e.g. Auslan sessions) take precedence; otherwise
+    scikit-learn's ``StratifiedGroupKFold`` picks groups, first for test, then for val.
+
+    Returns:
+        path -> "train" | "val" | "test".
+    """
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    groups = np.array([s.group for s in samples])
+    labels = np.array([s.label for s in samples])
+    split = np.full(len(samples), "train", dtype=object)
+    for name, chosen in (("test", test_groups), ("val", val_groups)):
+        if chosen:
+            unknown = sorted(set(chosen) - set(groups))
+            if unknown:
+                raise ValueError(f"--{name}-groups: {unknown} not found; groups in the data: {sorted(set(groups))[:20]}")
+            split[np.isin(groups, chosen)] = name
+
+    def carve(name: str, fraction: float) -> None:
+        free = np.flatnonzero(split == "train")
+        n_groups = len(set(groups[free]))
+        if fraction <= 0 or n_groups < 2:
+            return
+        n_splits = max(2, min(n_groups, int(round(1 / fraction))))
+        folds = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        try:
+            _, held = next(folds.split(free, labels[free], groups[free]))
+        except ValueError:  # fewer members in a class than folds: sklearn warns or refuses; fall back to groups only
+            rng = np.random.default_rng(seed)
+            uniq = sorted(set(groups[free]))
+            pick = set(rng.choice(uniq, size=max(1, len(uniq) // n_splits), replace=False))
+            held = np.flatnonzero(np.isin(groups[free], list(pick)))
+        split[free[held]] = name
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class")
+        if not test_groups:
+            carve("test", test_fraction)
+        if not val_groups:
+            carve("val", val_fraction / max(1e-9, 1 - (test_fraction if not test_groups else 0)))
+    return {s.path: str(sp) for s, sp in zip(samples, split)}
+
+
+def check_no_leak(samples: list[Sample], split: dict[str, str]) -> None:
+    """Raise when a group or a file appears in more than one split (a leak)."""
+    where: dict[str, set[str]] = collections.defaultdict(set)
+    for s in samples:
+        where[s.group].add(split[s.path])
+    leaks = {g: sorted(v) for g, v in where.items() if len(v) > 1}
+    if leaks:
+        raise AssertionError(f"groups in more than one split: {dict(list(leaks.items())[:5])}")
+
+
+def class_batches(classes: list[str], max_per_batch: int) -> list[list[str]]:
+    """Cut the sorted label space into consecutive batches of at most ``max_per_batch`` (0 = one batch).
+
+    Every class is in exactly one batch; the plan never wraps around.
+    """
+    if max_per_batch < 0:
+        raise ValueError(f"--max-classes-per-batch: got {max_per_batch}; expected 0 (all at once) or a positive number")
+    if max_per_batch == 0 or max_per_batch >= len(classes):
+        return [list(classes)]
+    return [list(classes[i : i + max_per_batch]) for i in range(0, len(classes), max_per_batch)]

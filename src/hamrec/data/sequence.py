@@ -1,0 +1,58 @@
+"""The one in-memory type that every format reader returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+class RecordingError(ValueError):
+    """A recording cannot be used; the message names the file, what was wrong and what was expected."""
+
+
+@dataclass
+class SignSequence:
+    """One recording of one sign, before feature extraction.
+
+    Attributes:
+        data: (T, P, D) float32 — frames, points, coordinate dims. Missing values are NaN.
+        mask: (T, P) bool — True where the point was detected (confidence > 0, not NaN).
+        fps: frames per second of the recording.
+        layout: name of the point layout; sequences can only be trained together when their
+            layouts agree (``keypoints`` is the canonical body+hands layout, ``auslan_glove``
+            the 22 glove channels, ``smplx`` SMPL-X pose parameters, ``array`` anything else).
+        points: names of the P points (or channels), for drawing and for error messages.
+        source: the file it was read from.
+        meta: anything else the reader knew (signer, session, original point count ...).
+    """
+
+    data: np.ndarray
+    mask: np.ndarray
+    fps: float
+    layout: str
+    points: list[str]
+    source: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.data = np.asarray(self.data, dtype=np.float32)
+        if self.data.ndim != 3:
+            raise RecordingError(f"{self.source}: expected data of shape (frames, points, dims), got {self.data.shape}")
+        self.mask = np.asarray(self.mask, dtype=bool) & ~np.isnan(self.data).any(axis=-1)
+        if self.mask.shape != self.data.shape[:2]:
+            raise RecordingError(f"{self.source}: mask shape {self.mask.shape} does not match data {self.data.shape}")
+        if len(self.points) != self.data.shape[1]:
+            raise RecordingError(f"{self.source}: {len(self.points)} point names for {self.data.shape[1]} points")
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.data.shape[0])
+
+    def check_usable(self) -> None:
+        """Raise :class:`RecordingError` for an empty or entirely missing recording."""
+        if self.num_frames == 0:
+            raise RecordingError(f"{self.source}: the recording has no frames; expected at least one")
+        if not self.mask.any():
+            raise RecordingError(f"{self.source}: every value is missing (NaN or zero confidence); expected some detected points")

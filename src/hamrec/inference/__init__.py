@@ -1,0 +1,1 @@
+"""Recognising recordings with a saved model, evaluating it, and drawing the results."""

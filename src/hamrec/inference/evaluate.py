@@ -1,0 +1,83 @@
+"""Evaluate a saved model on its saved held-out split or on a labelled dataset folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..data.cache import RecordingCache
+from ..data.datasets import DatasetError, Sample, scan
+from ..data.sequence import RecordingError
+from .predict import Recognizer
+
+
+def metrics_from(rec: Recognizer, labels: list[str], probs: np.ndarray, files: list[str], skipped: list[dict], split: str) -> dict:
+    """top-1/2/3 (fractions), per-class accuracy, counts, predictions and skipped files."""
+    ids = {c: i for i, c in enumerate(rec.classes)}
+    known = [i for i, label in enumerate(labels) if label in ids]
+    for i, label in enumerate(labels):
+        if label not in ids:
+            skipped.append({"file": files[i], "reason": f"label {label!r} is not one of the model's {len(ids)} classes"})
+    labels = [labels[i] for i in known]
+    files = [files[i] for i in known]
+    probs = probs[known]
+    y = np.array([ids[label] for label in labels], int)
+    order = np.argsort(-probs, axis=1) if len(probs) else np.zeros((0, 3), int)
+    hit = {k: (order[:, :k] == y[:, None]).any(axis=1) if len(y) else np.zeros(0, bool) for k in (1, 2, 3)}
+    per_class = {}
+    for c in sorted(set(labels)):
+        sel = y == ids[c]
+        per_class[c] = {"count": int(sel.sum()), "top1": float(hit[1][sel].mean())}
+    return {
+        "split": split,
+        "count": int(len(y)),
+        "top1": float(hit[1].mean()) if len(y) else 0.0,
+        "top2": float(hit[2].mean()) if len(y) else 0.0,
+        "top3": float(hit[3].mean()) if len(y) else 0.0,
+        "per_class": per_class,
+        "classes": rec.classes,
+        "predictions": [{"file": f, "label": label, "predicted": rec.classes[int(o[0])], "probability": float(p[o[0]])}
+                        for f, label, o, p in zip(files, labels, order, probs)],  # fmt: skip
+        "skipped": skipped,
+    }
+
+
+def _evaluate(rec: Recognizer, samples: list[tuple[str, str]], split: str, cache: RecordingCache) -> dict:
+    seqs, labels, files, skipped = [], [], [], []
+    for path, label in samples:
+        try:
+            seq = cache.load(path)
+            rec.spec.check(seq)
+        except RecordingError as e:
+            skipped.append({"file": path, "reason": str(e)})
+            continue
+        seqs.append(seq)
+        labels.append(label)
+        files.append(path)
+    probs = rec.probabilities(seqs) if seqs else np.zeros((0, len(rec.classes)), np.float32)
+    return metrics_from(rec, labels, probs, files, skipped, split)
+
+
+def evaluate_split(model_path: str | Path, split: str = "test", rec: Recognizer | None = None, cache_dir: str | None = None) -> dict:
+    """Evaluate on the split saved with the model — never a fresh random split."""
+    rec = rec or Recognizer(model_path)
+    entries = rec.meta.get("split", {}).get(split, [])
+    if not entries:
+        raise ValueError(f"{model_path}: the model has no saved {split!r} split; evaluate with --data-dir instead")
+    return _evaluate(rec, [(e["path"], e["label"]) for e in entries], split, RecordingCache(cache_dir))
+
+
+def evaluate_dir(model_path: str | Path, data_dir: str | Path, rec: Recognizer | None = None, cache_dir: str | None = None) -> dict:
+    """Evaluate every labelled recording in a dataset folder (format detected from its files)."""
+    rec = rec or Recognizer(model_path)
+    data_dir = Path(data_dir)
+    if not data_dir.exists():
+        raise DatasetError(f"--data-dir: {data_dir} does not exist")
+    samples, skipped = scan(data_dir.name, data_dir)
+    result = _evaluate(rec, [(s.path, s.label) for s in samples], str(data_dir), RecordingCache(cache_dir))
+    result["skipped"] = skipped + result["skipped"]
+    return result
+
+
+__all__ = ["evaluate_split", "evaluate_dir", "metrics_from", "Sample"]

@@ -1,0 +1,84 @@
+"""Evaluation + every plot + ``index.html``: what ``inference_hamnosys.py --visualize`` writes."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Callable
+
+from ..atomic import write_json
+from ..data.cache import RecordingCache
+from . import visualize as vis
+from .evaluate import evaluate_dir, evaluate_split
+from .predict import Recognizer
+
+
+def report(
+    model_path: str | Path,
+    out_dir: str | Path,
+    metrics: dict | None = None,
+    data_dir: str | Path | None = None,
+    samples: int = 4,
+    log: Callable[[str], None] = print,
+) -> Path:
+    """Evaluate (the saved test split, or ``data_dir``), write ``metrics.json``, the plots and ``index.html``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rec = Recognizer(model_path)
+    if metrics is None:
+        if data_dir is not None:
+            metrics = evaluate_dir(model_path, data_dir, rec)
+        else:
+            split = "test" if rec.meta.get("split", {}).get("test") else "val"
+            metrics = evaluate_split(model_path, split, rec)
+    write_json(out_dir / "metrics.json", metrics)
+    images: list[tuple[str, Path]] = []
+    model_dir = Path(model_path).parent
+    curves = vis.plot_training_curves(model_dir / "logs", out_dir / "training_curves.png")
+    if curves:
+        images.append(("Training curves of every run", curves))
+    if metrics["count"]:
+        images.append(("Top-k accuracy", vis.plot_topk(metrics, out_dir / "topk_accuracy.png")))
+        images.append(("Confusion matrix", vis.plot_confusion(metrics, out_dir / "confusion_matrix.png")))
+        images.append(("Per-class accuracy", vis.plot_per_class(metrics, out_dir / "per_class_accuracy.png")))
+    cache = RecordingCache(None)
+    shown = metrics["predictions"][:: max(1, len(metrics["predictions"]) // max(1, samples))][:samples]
+    for i, p in enumerate(shown):
+        res = rec.recognise_files([p["file"]], k=3, cache=cache)[0]
+        if "top_k" not in res:
+            continue
+        seq = cache.load(p["file"])
+        title = f"true {p['label']} — predicted {res['top_k'][0]['label']} ({res['top_k'][0]['probability']:.0%})"
+        images.append((f"Sample {i + 1}: candidates", vis.plot_candidates(res, out_dir / f"sample{i + 1}_topk.png", p["label"])))
+        images.append((f"Sample {i + 1}: motion", vis.draw_motion(seq, out_dir / f"sample{i + 1}_motion.png", title)))
+        gif = vis.animate_motion(seq, out_dir / f"sample{i + 1}_motion.gif", title)
+        if gif:
+            images.append((f"Sample {i + 1}: animation", gif))
+    page = write_html(out_dir / "index.html", model_path, metrics, images)
+    log(f"{metrics['split']}: top-1 {metrics['top1']:.3f} top-2 {metrics['top2']:.3f} top-3 {metrics['top3']:.3f} on {metrics['count']} recordings"
+        + (f", {len(metrics['skipped'])} skipped" if metrics["skipped"] else ""))  # fmt: skip
+    return page
+
+
+def write_html(out: Path, model_path, metrics: dict, images: list[tuple[str, Path]]) -> Path:
+    e = html.escape
+    rows = "".join(f"<tr><td>{e(k)}</td><td>{v['count']}</td><td>{v['top1']:.1%}</td></tr>" for k, v in sorted(metrics["per_class"].items()))
+    skipped = "".join(f"<li><code>{e(s['file'])}</code>: {e(s['reason'])}</li>" for s in metrics["skipped"])
+    figs = "".join(f'<figure><img src="{e(p.name)}" alt="{e(t)}"><figcaption>{e(t)}</figcaption></figure>' for t, p in images)
+    body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>hamrec report</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1200px}} img{{max-width:100%;border:1px solid #ddd}}
+figure{{margin:1em 0}} table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:2px 8px}}</style></head><body>
+<h1>hamrec evaluation</h1>
+<p>Model <code>{e(str(model_path))}</code>, evaluated on <b>{e(str(metrics['split']))}</b> ({metrics['count']} recordings).</p>
+<table><tr><th>top-1</th><th>top-2</th><th>top-3</th></tr>
+<tr><td>{metrics['top1']:.1%}</td><td>{metrics['top2']:.1%}</td><td>{metrics['top3']:.1%}</td></tr></table>
+{figs}
+<h2>Per-class accuracy</h2><table><tr><th>class</th><th>recordings</th><th>top-1</th></tr>{rows}</table>
+<h2>Skipped files ({len(metrics['skipped'])})</h2><ul>{skipped or '<li>none</li>'}</ul>
+<p>Raw numbers: <a href="metrics.json">metrics.json</a></p></body></html>"""
+    out.write_text(body, encoding="utf-8")
+    return out
+
+
+__all__ = ["report", "write_html", "json"]

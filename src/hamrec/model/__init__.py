@@ -1,0 +1,1 @@
+"""The recognizer: Keras 3 layers (backend-agnostic ``keras.ops``), builder, saving with metadata."""

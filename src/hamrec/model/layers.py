@@ -1,0 +1,137 @@
+"""Custom layers, registered so that ``keras.saving.load_model(path, compile=False)`` needs no ``custom_objects``.
+
+Every block takes ``[x, mask]`` with x (B, T, C) and mask (B, T) in {0, 1}, and returns
+(B, T, C) with padded frames set to 0, so nothing in a padded frame can reach a valid one.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+PACKAGE = "hamrec"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class PositionalEmbedding(layers.Layer):
+    """Add a learned embedding of the frame index: (B, T, C) -> (B, T, C)."""
+
+    def __init__(self, seq_len: int, dim: int, **kwargs):
+        super().__init__(**kwargs)
+        self.seq_len, self.dim = seq_len, dim
+
+    def build(self, input_shape):
+        self.pos = self.add_weight(shape=(1, self.seq_len, self.dim), initializer=keras.initializers.RandomNormal(stddev=0.02), name="pos")
+
+    def call(self, x):
+        return x + self.pos
+
+    def get_config(self):
+        return {**super().get_config(), "seq_len": self.seq_len, "dim": self.dim}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class DropPath(layers.Layer):
+    """Stochastic depth: drop a whole residual branch per sample during training."""
+
+    def __init__(self, rate: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+        self.seed = keras.random.SeedGenerator(1337)
+
+    def call(self, x, training=None):
+        if not training or self.rate == 0:
+            return x
+        keep = 1.0 - self.rate
+        shape = (ops.shape(x)[0],) + (1,) * (len(x.shape) - 1)
+        noise = keras.random.uniform(shape, seed=self.seed)
+        return x * ops.cast(noise < keep, x.dtype) / keep
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ConvBlock(layers.Layer):
+    """Pre-norm residual temporal block: LayerNorm -> depthwise Conv1D -> pointwise MLP (GELU)."""
+
+    def __init__(self, dim: int, kernel_size: int = 5, expand: int = 2, dropout: float = 0.1, drop_path: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.dim, self.kernel_size, self.expand, self.dropout, self.drop_path = dim, kernel_size, expand, dropout, drop_path
+        self.norm = layers.LayerNormalization(epsilon=1e-5)
+        self.dw = layers.DepthwiseConv1D(kernel_size, padding="same")
+        self.up = layers.Dense(dim * expand, activation="gelu")
+        self.down = layers.Dense(dim)
+        self.drop = layers.Dropout(dropout)
+        self.stoch = DropPath(drop_path)
+
+    def build(self, input_shape):
+        x_shape = tuple(input_shape[0])
+        self.norm.build(x_shape)
+        self.dw.build(x_shape)
+        self.up.build(x_shape)
+        self.down.build(x_shape[:-1] + (self.dim * self.expand,))
+
+    def call(self, inputs, training=None):
+        x, mask = inputs
+        m = ops.expand_dims(mask, -1)  # (B, T, 1)
+        h = self.dw(self.norm(x) * m)
+        h = self.drop(self.down(self.up(h)), training=training)
+        return (x + self.stoch(h, training=training)) * m
+
+    def get_config(self):
+        return {**super().get_config(), "dim": self.dim, "kernel_size": self.kernel_size, "expand": self.expand,
+                "dropout": self.dropout, "drop_path": self.drop_path}  # fmt: skip
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class TransformerBlock(layers.Layer):
+    """Pre-norm transformer block: masked multi-head self-attention and an MLP, each residual."""
+
+    def __init__(self, dim: int, heads: int = 12, expand: int = 2, dropout: float = 0.1, drop_path: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        if dim % heads:
+            raise ValueError(f"model dim {dim} is not divisible by --heads {heads}")
+        self.dim, self.heads, self.expand, self.dropout, self.drop_path = dim, heads, expand, dropout, drop_path
+        self.norm1 = layers.LayerNormalization(epsilon=1e-5)
+        self.attn = layers.MultiHeadAttention(num_heads=heads, key_dim=dim // heads, dropout=dropout)
+        self.norm2 = layers.LayerNormalization(epsilon=1e-5)
+        self.up = layers.Dense(dim * expand, activation="gelu")
+        self.down = layers.Dense(dim)
+        self.drop = layers.Dropout(dropout)
+        self.stoch1 = DropPath(drop_path)
+        self.stoch2 = DropPath(drop_path)
+
+    def build(self, input_shape):
+        x_shape = tuple(input_shape[0])
+        self.norm1.build(x_shape)
+        self.attn.build(x_shape, x_shape)
+        self.norm2.build(x_shape)
+        self.up.build(x_shape)
+        self.down.build(x_shape[:-1] + (self.dim * self.expand,))
+
+    def call(self, inputs, training=None):
+        x, mask = inputs
+        m = ops.expand_dims(mask, -1)  # (B, T, 1)
+        keys = ops.cast(ops.expand_dims(mask, 1), "bool")  # (B, 1, T): every query may attend to valid frames only
+        h = self.norm1(x)
+        h = self.attn(h, h, attention_mask=ops.broadcast_to(keys, (ops.shape(x)[0], ops.shape(x)[1], ops.shape(x)[1])), training=training)
+        x = (x + self.stoch1(h, training=training)) * m
+        h = self.drop(self.down(self.up(self.norm2(x))), training=training)
+        return (x + self.stoch2(h, training=training)) * m
+
+    def get_config(self):
+        return {**super().get_config(), "dim": self.dim, "heads": self.heads, "expand": self.expand,
+                "dropout": self.dropout, "drop_path": self.drop_path}  # fmt: skip
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class MaskedPooling(layers.Layer):
+    """(B, T, C), (B, T) -> (B, 2C): mean and max over valid frames only."""
+
+    def call(self, inputs):
+        x, mask = inputs
+        m = ops.expand_dims(mask, -1)
+        mean = ops.sum(x * m, axis=1) / ops.maximum(ops.sum(m, axis=1), 1.0)
+        mx = ops.max(ops.where(m > 0, x, -1e9), axis=1)
+        return ops.concatenate([mean, mx], axis=-1)

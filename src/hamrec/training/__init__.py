@@ -1,0 +1,1 @@
+"""One training run (``run``), the automation loop (``loop``) and its record (``summary``)."""

@@ -1,0 +1,323 @@
+"""The automation loop behind ``automated_training.py``.
+
+Reads the data once, splits it by group, cuts the label space into class batches and trains
+batch after batch — each batch adds its classes and rehearses the earlier ones, starting from
+the best weights so far — restarting stalled runs with a changed learning rate, keeping only
+``best_model.keras`` and ``latest_model.keras``, and moving to inference once top-1 reaches
+the threshold. Every decision comes from structured run results, and everything needed to
+continue after a crash is on disk, so the same command resumes.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..atomic import write_json
+from ..data.augment import AugmentConfig
+from ..data.cache import RecordingCache, default_cache_dir
+from ..data.datasets import DatasetError
+from ..data.index import DatasetIndex, build_index, check_no_leak, class_batches, make_split
+from ..features import FeatureSpec, Normalizer, prepare
+from .lock import DirLock
+from .summary import Summary
+
+LOGS, VIS, RESUME = "logs", "visualizations", ".resume"
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    """Everything ``automated_training.py`` takes; see ``--help`` for each option."""
+
+    datasets: tuple[str, ...]
+    data_root: str = "datasets"
+    model_dir: str = "models/hamnosys/main_model"
+    log_file: str = "training_log.txt"
+    epochs: int = 500
+    patience: int = 30
+    lr: float = 5e-4
+    augment_factor: int = 15
+    max_classes_per_batch: int = 15
+    accuracy_threshold: float = 0.90
+    restart: bool = True
+    max_attempts: int = 3
+    run_inference: bool = True
+    gpu: bool = False
+    seed: int = 0
+    preset: str = "tiny"
+    heads: int = 12
+    seq_len: int = 48
+    batch_size: int = 64
+    min_samples: int = 2
+    min_length: int = 2
+    gamma: float = 2.0
+    label_smoothing: float = 0.0
+    balance: bool = True
+    val_fraction: float = 0.15
+    test_fraction: float = 0.15
+    test_groups: tuple[str, ...] = ()
+    val_groups: tuple[str, ...] = ()
+    cache_dir: str | None = field(default_factory=lambda: str(default_cache_dir()))
+    fresh: bool = False
+
+    def fingerprint(self) -> dict:
+        """The settings that define the job; resuming with different ones is refused."""
+        keys = ("datasets", "seed", "preset", "heads", "seq_len", "max_classes_per_batch", "min_samples", "min_length",
+                "val_fraction", "test_fraction", "test_groups", "val_groups")  # fmt: skip
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items() if k in keys}
+
+
+@dataclass
+class Job:
+    """The data side of a training job, fixed before the first run."""
+
+    index: DatasetIndex
+    split: dict[str, str]
+    spec: FeatureSpec
+    normalizer: Normalizer
+    plan: list[list[str]]
+
+    def samples(self, split: str, classes: set[str] | None = None):
+        return [s for s in self.index.samples if self.split[s.path] == split and (classes is None or s.label in classes)]
+
+
+class Logger:
+    """Human-readable lines to the console, ``--log-file`` (per-run summary lines) and the current run's log."""
+
+    def __init__(self, log_file: Path):
+        self.log_file = log_file
+        self.run_log: Path | None = None
+
+    def __call__(self, line: str, main: bool = False) -> None:
+        stamped = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}"
+        print(line, flush=True)
+        if main:
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.log_file, "a", encoding="utf-8") as f:
+                f.write(stamped + "\n")
+        if self.run_log is not None:
+            with open(self.run_log, "a", encoding="utf-8") as f:
+                f.write(stamped + "\n")
+
+
+def prepare_job(cfg: LoopConfig, model_dir: Path, log: Callable[[str], None]) -> Job:
+    """Read the data, make (or reload) the split, fit normalisation on the training split."""
+    index = build_index(list(cfg.datasets), cfg.data_root, RecordingCache(cfg.cache_dir), cfg.min_samples, cfg.min_length, log)
+    split_file = model_dir / RESUME / "split.json"
+    if split_file.is_file():
+        split = json.loads(split_file.read_text())
+        missing = [s.path for s in index.samples if s.path not in split]
+        if missing:
+            raise DatasetError(f"{split_file}: {len(missing)} recordings are not in the saved split (e.g. {missing[0]}); the data changed — use --fresh")
+    else:
+        split = make_split(index.samples, cfg.seed, cfg.val_fraction, cfg.test_fraction, list(cfg.test_groups) or None, list(cfg.val_groups) or None)
+        write_json(split_file, split)
+    check_no_leak(index.samples, split)
+    counts = collections.Counter(split[s.path] for s in index.samples)
+    groups = {sp: sorted({s.group for s in index.samples if split[s.path] == sp}) for sp in ("val", "test")}
+    log(f"split by group: {dict(counts)}; val groups {_short(groups['val'])}; test groups {_short(groups['test'])}")
+    if not counts.get("val"):
+        raise DatasetError("the validation split is empty: too few groups or recordings; add data or set --val-groups")
+    layout, points, dims = index.layout
+    spec = FeatureSpec(layout, points, dims, seq_len=cfg.seq_len)
+    train = [s for s in index.samples if split[s.path] == "train"]
+    xs, ms = zip(*(prepare(index.sequences[s.path], spec) for s in train))
+    normalizer = Normalizer.fit(list(xs), list(ms))
+    trainable = sorted({s.label for s in train})
+    untrained = sorted(set(index.classes) - set(trainable))
+    if untrained:
+        log(f"warning: {len(untrained)} classes have no training recordings after the split and cannot be learned: {_short(untrained)}")
+    plan = class_batches(index.classes, cfg.max_classes_per_batch)
+    return Job(index, split, spec, normalizer, plan)
+
+
+def _short(items: list, n: int = 8) -> str:
+    return ", ".join(map(str, items[:n])) + (f" … (+{len(items) - n})" if len(items) > n else "")
+
+
+def model_metadata(cfg: LoopConfig, job: Job, classes_trained: list[str], model_cfg: dict) -> dict:
+    """What inference needs, stored inside the ``.keras`` file."""
+    by_split = collections.defaultdict(list)
+    for s in job.index.samples:
+        by_split[job.split[s.path]].append({"path": s.path, "label": s.label, "group": s.group})
+    return {
+        "format": "hamrec-model/1",
+        "classes": job.index.classes,
+        "labels": job.index.label_info,
+        "classes_trained": classes_trained,
+        "feature_spec": job.spec.to_dict(),
+        "normalizer": job.normalizer.to_dict(),
+        "split": dict(by_split),
+        "datasets": list(cfg.datasets),
+        "model_config": model_cfg,
+        "training_config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+
+
+def decide(result: dict, attempt: int, cfg: LoopConfig, target: float) -> str:
+    """``next_batch`` or ``restart`` after a run, from its recorded result alone."""
+    reached = result["outcome"] != "failed" and (result.get("val_top1") or 0.0) >= target
+    if reached or not cfg.restart or attempt + 1 >= cfg.max_attempts:
+        return "next_batch"
+    return "restart"
+
+
+def run_loop(cfg: LoopConfig, log_fn: Callable[[str], None] | None = None, train_fn=None) -> dict:
+    """Train to the threshold (or until the plan is exhausted); return the summary dict.
+
+    ``train_fn`` replaces :func:`hamrec.training.run.train_run` in tests that script results.
+    """
+    model_dir = Path(cfg.model_dir)
+    if cfg.fresh and model_dir.exists():
+        for name in ("best_model.keras", "latest_model.keras", "training_summary.json", LOGS, VIS, RESUME):
+            p = model_dir / name
+            shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    with DirLock(model_dir):
+        logger = Logger(Path(cfg.log_file))
+        log = log_fn or logger
+        return _run_locked(cfg, model_dir, logger, log, train_fn)
+
+
+def _run_locked(cfg: LoopConfig, model_dir: Path, logger: Logger, log, train_fn) -> dict:
+    from .. import backend
+
+    device = backend.configure(gpu=cfg.gpu)
+    import keras
+
+    from ..model.builder import PRESETS, build_model, compile_model
+    from ..model.saving import save_model
+    from .pipeline import AugmentedSampler, encode, one_hot
+    from .run import RunConfig, RunResult, train_run
+
+    train_fn = train_fn or train_run
+    summary = Summary.load_or_new(model_dir, cfg.fingerprint())
+    resumed = bool(summary.data["training_runs"])
+    log(f"hamrec training in {model_dir} on {device}" + (f" — resuming after {len(summary.data['training_runs'])} finished runs" if resumed else ""), main=True)
+    (model_dir / LOGS).mkdir(exist_ok=True)
+    (model_dir / VIS).mkdir(exist_ok=True)
+    job = prepare_job(cfg, model_dir, log)
+    write_json(model_dir / LOGS / "skipped_files.json", job.index.skipped)
+    if job.index.skipped:
+        log(f"skipped {len(job.index.skipped)} files or classes, listed in {model_dir / LOGS / 'skipped_files.json'}")
+    log(f"{len(job.index.samples)} recordings, {len(job.index.classes)} classes in {len(job.plan)} batch(es) of at most "
+        f"{cfg.max_classes_per_batch or len(job.index.classes)}; features {job.spec.num_features} x {job.spec.seq_len} frames", main=True)  # fmt: skip
+    summary.data["plan"] = job.plan
+    summary.data["skipped_files"] = len(job.index.skipped)
+    summary.save()
+
+    model_cfg = PRESETS[cfg.preset]
+    if cfg.heads != model_cfg.heads:
+        from dataclasses import replace
+
+        model_cfg = replace(model_cfg, heads=cfg.heads)
+    keras.utils.set_random_seed(cfg.seed)
+    model = build_model(job.spec.seq_len, job.spec.num_features, len(job.index.classes), model_cfg)
+    class_ids = {c: i for i, c in enumerate(job.index.classes)}
+    best_path, latest_path = model_dir / "best_model.keras", model_dir / "latest_model.keras"
+    seen: list[str] = []
+
+    for b, batch_classes in enumerate(job.plan):
+        seen = seen + batch_classes
+        final_batch = b == len(job.plan) - 1
+        seen_set = set(seen)
+        train_s, val_s = job.samples("train", seen_set), job.samples("val", seen_set)
+        val_data = (encode([job.index.sequences[s.path] for s in val_s], job.spec, job.normalizer), one_hot([s.label for s in val_s], class_ids))
+        meta = model_metadata(cfg, job, seen, model_cfg.to_dict())
+
+        def save(m, path, meta=meta):
+            save_model(m, path, meta)
+
+        attempt, lr = 0, cfg.lr
+        while True:
+            run_id = f"batch{b + 1:02d}-attempt{attempt + 1}"
+            record = summary.run(run_id)
+            if record is None:
+                if not val_s:
+                    log(f"{run_id}: no validation recordings for these classes; skipping the batch", main=True)
+                    break
+                if best_path.is_file():
+                    model.load_weights(best_path)  # continue from the best weights so far
+                compile_model(model, lr, cfg.gamma, cfg.label_smoothing)
+                seed = cfg.seed + 1000 * b + attempt
+                keras.utils.set_random_seed(seed)
+                logger.run_log = model_dir / LOGS / f"{run_id}.log"
+                log(f"{run_id}: {len(seen)} classes ({len(batch_classes)} new), {len(train_s)} train / {len(val_s)} val recordings, lr {lr:.2e}", main=True)
+                data = AugmentedSampler(
+                    [job.index.sequences[s.path] for s in train_s], [s.label for s in train_s], class_ids, job.spec, job.normalizer,
+                    batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=seed,
+                )  # fmt: skip
+                # earlier batches only need to reach the threshold; the last one trains on to early
+                # stopping for the best model, unless validation is already perfect
+                run_cfg = RunConfig(cfg.epochs, cfg.patience, lr, cfg.batch_size, stop_at=1.0 if final_batch else cfg.accuracy_threshold)
+                backup = model_dir / RESUME / f"backup-{run_id}"
+                result: RunResult = train_fn(model, data, val_data, run_cfg, model_dir / LOGS / f"{run_id}.csv", backup, latest_path, save, log=log, prefix=run_id)
+                record = {"run_id": run_id, "batch": b + 1, "attempt": attempt + 1, "classes": len(seen), "new_classes": batch_classes,
+                          "learning_rate": lr, "seed": seed, **result.to_dict(),
+                          "log": str(Path(LOGS) / f"{run_id}.log"), "csv": str(Path(LOGS) / f"{run_id}.csv")}  # fmt: skip
+                best = summary.data["best_model"]
+                better = result.outcome != "failed" and (
+                    best is None or len(seen) > best["classes"] or (len(seen) == best["classes"] and result.val_top1 > best["val_top1"])
+                )
+                if better:
+                    save(model, best_path)
+                    summary.data["best_model"] = {"run_id": run_id, "classes": len(seen), "val_top1": result.val_top1}
+                    summary.data.update(best_accuracy=result.val_top1, best_top2_accuracy=result.val_top2, best_top3_accuracy=result.val_top3)
+                record["became_best"] = better
+                summary.record_run(record)
+                shutil.rmtree(backup, ignore_errors=True)
+                logger.run_log = None
+                acc = "failed: " + (result.error or "").splitlines()[0] if result.outcome == "failed" else (
+                    f"val top-1 {result.val_top1:.3f} top-2 {result.val_top2:.3f} top-3 {result.val_top3:.3f}")  # fmt: skip
+                log(f"{run_id}: {result.outcome} after {result.epochs_run} epochs (best epoch {result.best_epoch}), {acc}, {result.wall_time:.0f}s"
+                    + (" — new best model" if better else ""), main=True)  # fmt: skip
+            step = decide(record, attempt, cfg, cfg.accuracy_threshold)
+            if step == "restart":
+                attempt += 1
+                lr = cfg.lr * 0.5**attempt
+                if summary.run(f"batch{b + 1:02d}-attempt{attempt + 1}") is None:
+                    log(f"{run_id} stalled below {cfg.accuracy_threshold:.0%}: restarting from the best weights with lr {lr:.2e}", main=True)
+                continue
+            break
+
+    return _finish(cfg, model_dir, job, summary, log, best_path)
+
+
+def _finish(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log, best_path: Path) -> dict:
+    """Evaluate the best model on the held-out test split of all classes, draw, maybe run inference."""
+    from ..inference.evaluate import evaluate_split
+
+    if not best_path.is_file():
+        summary.data["status"] = "failed"
+        summary.save()
+        log("no run finished successfully, so there is no model; see the run logs in " + str(model_dir / LOGS), main=True)
+        return summary.data
+    final = evaluate_split(best_path, "test") if job.samples("test") else evaluate_split(best_path, "val")
+    final_summary = {k: final[k] for k in ("split", "top1", "top2", "top3", "count")}
+    reached = summary.data["best_accuracy"] >= cfg.accuracy_threshold
+    summary.data.update(final=final_summary, threshold_reached=reached, status="finished")
+    summary.save()
+    runs = summary.data["training_runs"]
+    log(f"finished: {len(runs)} runs, {summary.data['total_training_time']:.0f}s of training; best model {summary.data['best_model']['run_id']}: "
+        f"val top-1 {summary.data['best_accuracy']:.3f}; held-out {final['split']} ({final['count']} recordings) "
+        f"top-1 {final['top1']:.3f} top-2 {final['top2']:.3f} top-3 {final['top3']:.3f}", main=True)  # fmt: skip
+    log(f"accuracy threshold {cfg.accuracy_threshold:.0%} " + ("reached" if reached else "NOT reached: try more data, --augment-factor, or another --lr"), main=True)
+    from ..inference.visualize import plot_training_curves
+
+    plot_training_curves(model_dir / LOGS, model_dir / VIS / "training_curves.png", summary.data)
+    if cfg.run_inference:
+        from ..inference.report import report
+
+        log("running inference on the held-out split (--no-run-inference to skip)", main=True)
+        out = report(best_path, model_dir / VIS, metrics=final, log=log)
+        log(f"report: {out}", main=True)
+    shutil.rmtree(model_dir / RESUME, ignore_errors=True)
+    return summary.data

@@ -1,0 +1,135 @@
+"""One training run: ``model.fit`` with Keras callbacks, returning a structured result.
+
+The automation loop decides what to do next from :class:`RunResult` alone — never by reading
+printed text. A run that raises or produces NaN is a ``failed`` result with its reason, not an
+accuracy of 0.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import keras
+import numpy as np
+
+from .callbacks import AtomicCheckpoint, Progress, StopAtThreshold, Warmup
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Settings of one training run.
+
+    Attributes:
+        epochs: most epochs (``--epochs``).
+        patience: epochs without a better val top-1 before early stopping (``--patience``).
+        lr: peak learning rate (``--lr``).
+        batch_size: recordings per gradient step.
+        warmup_epochs: epochs of linear warm-up before ``ReduceLROnPlateau`` takes over.
+        stop_at: stop as soon as val top-1 reaches this (None: train to early stopping).
+    """
+
+    epochs: int = 500
+    patience: int = 30
+    lr: float = 5e-4
+    batch_size: int = 64
+    warmup_epochs: int = 3
+    stop_at: float | None = None
+
+
+@dataclass
+class RunResult:
+    """What happened in one run; stored in ``training_summary.json``.
+
+    ``outcome`` is ``early_stopped``, ``threshold_reached``, ``max_epochs`` or ``failed``.
+    Accuracies are fractions (0-1) on the validation split of the classes trained so far, for
+    the best epoch (whose weights the model holds after the run).
+    """
+
+    outcome: str
+    epochs_run: int = 0
+    early_stopped: bool = False
+    best_epoch: int | None = None
+    val_top1: float | None = None
+    val_top2: float | None = None
+    val_top3: float | None = None
+    val_loss: float | None = None
+    wall_time: float = 0.0
+    error: str | None = None
+    history: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("history")
+        return d
+
+
+def train_run(
+    model: keras.Model,
+    train_data: keras.utils.PyDataset,
+    val_data: tuple[dict, np.ndarray],
+    cfg: RunConfig,
+    csv_path: Path,
+    backup_dir: Path,
+    latest_path: Path | None = None,
+    save_model: Callable[[keras.Model, Path], None] | None = None,
+    log: Callable[[str], None] = print,
+    prefix: str = "",
+) -> RunResult:
+    """Fit ``model`` (compiled) and return the result; the model ends with its best-epoch weights.
+
+    ``backup_dir`` holds Keras' ``BackupAndRestore`` state: if a previous process died inside
+    this run, fitting continues from its last finished epoch. The caller deletes it once the
+    result is recorded.
+    """
+    early = keras.callbacks.EarlyStopping(monitor="val_top1", mode="max", patience=cfg.patience, restore_best_weights=True)
+    threshold = StopAtThreshold(cfg.stop_at) if cfg.stop_at is not None else None
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(backup_dir), save_freq="epoch", delete_checkpoint=False),
+        keras.callbacks.TerminateOnNaN(),
+        Warmup(cfg.lr, cfg.warmup_epochs),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_top1", mode="max", factor=0.5, patience=max(2, cfg.patience // 3), min_lr=cfg.lr / 100),
+        early,
+        keras.callbacks.CSVLogger(str(csv_path), append=True),
+        Progress(prefix, log),
+    ]
+    if threshold:
+        callbacks.append(threshold)
+    if latest_path is not None and save_model is not None:
+        callbacks.append(AtomicCheckpoint(latest_path, save_model))
+    start = time.time()
+    try:
+        history = model.fit(train_data, validation_data=val_data, epochs=cfg.epochs, callbacks=callbacks, verbose=0)
+    except Exception as e:  # any failure of the run is reported, never mistaken for accuracy 0
+        log(f"{prefix} failed: {type(e).__name__}: {e}")
+        return RunResult("failed", wall_time=time.time() - start, error=f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}")
+    hist = history.history
+    epochs_run = len(hist.get("loss", []))
+    losses = hist.get("loss", [])
+    if losses and not all(math.isfinite(v) for v in losses):
+        return RunResult("failed", epochs_run, wall_time=time.time() - start, error="loss became NaN or infinite (TerminateOnNaN)", history=hist)
+    if early.best_weights is not None and not early.stopped_epoch:
+        model.set_weights(early.best_weights)  # Keras restores them only when it stops early
+    metrics = model.evaluate(*val_data, verbose=0, return_dict=True, batch_size=256)
+    if threshold and threshold.reached_epoch is not None:
+        outcome = "threshold_reached"
+    elif early.stopped_epoch:
+        outcome = "early_stopped"
+    else:
+        outcome = "max_epochs"
+    return RunResult(
+        outcome,
+        epochs_run=epochs_run,
+        early_stopped=bool(early.stopped_epoch),
+        best_epoch=(int(early.best_epoch) + 1) if early.best_epoch is not None and early.best_weights is not None else epochs_run,
+        val_top1=float(metrics["top1"]),
+        val_top2=float(metrics["top2"]),
+        val_top3=float(metrics["top3"]),
+        val_loss=float(metrics["loss"]),
+        wall_time=time.time() - start,
+        history=hist,
+    )
