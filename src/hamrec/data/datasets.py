@@ -40,6 +40,7 @@ KNOWN_DATASETS = {
 #: what the seed trained on when nothing is named
 SEED_DEFAULT_DATASETS = ["hamnosys2motion", "wlasl_pkls_cropFalse_defult_shape"]
 MANIFEST_NAMES = ("manifest.csv", "manifest.json")
+_NUMBERED = re.compile(r"^(?P<label>.+)-(?P<n>\d+)\.\w+$")  # <label>-<n>.<ext>
 
 
 class DatasetError(ValueError):
@@ -154,7 +155,9 @@ def scan_manifest(name: str, manifest: Path) -> tuple[list[Sample], list[dict]]:
 def _scan_files(name: str, root: Path, files: list[Path]) -> tuple[list[Sample], list[dict]]:
     samples, skipped = [], []
     for p in files:
-        label = label_from_name(p.name) or (p.parent.name if p.parent != root else None)
+        label = label_from_name(p.name) if p.suffix == ".tsd" else None
+        m = _NUMBERED.match(p.name)
+        label = label or (m["label"] if m else None) or (p.parent.name if p.parent != root else None)
         if not label:
             skipped.append({"file": str(p), "reason": "no label: expected <label>/<file> folders, a <label>-<n> file name or a manifest.csv"})
             continue

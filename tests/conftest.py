@@ -1,0 +1,53 @@
+"""Shared fixtures: paths to the real data in ../shared/data (skipped when absent) and tiny generated datasets."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+AUSLAN = SHARED / "auslan"
+POSE_SAMPLES = SHARED / "pose-samples"
+LEXICON = SHARED / "hamnosys2motion" / "data.json"
+
+
+def need(path: Path) -> Path:
+    """Skip the test with a reason when a piece of ../shared/data is not there (e.g. a user's fresh clone)."""
+    if not path.exists():
+        pytest.skip(f"real data not available: {path} (the shared data folder is not beside this checkout)")
+    return path
+
+
+def write_array_dataset(folder: Path, classes: int = 3, signers: int = 4, reps: int = 3, seed: int = 0, noise: float = 0.3,
+                        random_labels: bool = False) -> Path:  # fmt: skip
+    """A tiny (T, 4)-channel dataset with a manifest: class c is a sine of frequency c + 1, per-signer offsets."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(signers):
+        offset = rng.normal(0, 0.2, size=4)
+        for c in range(classes):
+            for r in range(reps):
+                t = np.linspace(0, 1, int(rng.integers(20, 40)))
+                freq = (rng.integers(0, classes) if random_labels else c) + 1
+                x = np.stack([np.sin(2 * np.pi * freq * t + k) for k in range(4)], 1) + offset + rng.normal(0, noise, (len(t), 4))
+                rel = f"s{s}/c{c}_{r}.npy"
+                (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+                np.save(folder / rel, x.astype(np.float32))
+                rows.append({"path": rel, "label": f"sign{c}", "gloss": f"SIGN{c}", "hamnosys": "\ue001\ue020" if c == 0 else "", "signer": f"signer{s}"})
+    with open(folder / "manifest.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return folder
+
+
+@pytest.fixture
+def array_dataset(tmp_path) -> Path:
+    return write_array_dataset(tmp_path / "tiny")

@@ -1,0 +1,229 @@
+"""Dataset scanning, leakage-free splits, the class plan, features, augmentation and the cache."""
+
+from __future__ import annotations
+
+import collections
+import json
+
+import numpy as np
+import pytest
+
+from hamrec.data.augment import AugmentConfig, augment, mirror
+from hamrec.data.cache import RecordingCache
+from hamrec.data.datasets import DatasetError, resolve, scan
+from hamrec.data.formats import keypoints as kp
+from hamrec.data.index import build_index, check_no_leak, class_batches, make_split
+from hamrec.data.sequence import SignSequence
+from hamrec.features import FeatureSpec, Normalizer, fix_length, prepare
+from hamrec.training.pipeline import AugmentedSampler
+
+from .conftest import AUSLAN, POSE_SAMPLES, need, write_array_dataset
+
+
+def quiet(*_):
+    pass
+
+
+def test_manifest_dataset(array_dataset):
+    samples, skipped = scan("tiny", array_dataset)
+    assert len(samples) == 3 * 4 * 3 and not skipped
+    s = samples[0]
+    assert s.label == "sign0" and s.gloss == "SIGN0" and s.hamnosys == "\ue001\ue020" and s.group == "signer0"
+
+
+def test_unknown_dataset_name(tmp_path):
+    with pytest.raises(DatasetError, match=r"'nope' is neither a folder under --data-root .*known dataset names: .*auslan"):
+        resolve("nope", tmp_path)
+
+
+def test_empty_folder(tmp_path):
+    with pytest.raises(DatasetError, match="no recordings found"):
+        scan("x", tmp_path)
+
+
+def test_bad_files_are_skipped_and_listed(array_dataset):
+    np.save(array_dataset / "s0" / "c0_0.npy", np.full((10, 4), np.nan))  # all missing
+    (array_dataset / "s1" / "c1_1.npy").write_bytes(b"garbage")  # corrupt
+    with open(array_dataset / "manifest.csv", "a") as f:
+        f.write("s9/missing.npy,sign0,,,signer9\ns0/c0_1.npy,,,,signer0\n")
+    idx = build_index([str(array_dataset)], "unused", RecordingCache(None), log=quiet)
+    reasons = {s["file"].split("tiny/")[-1]: s["reason"] for s in idx.skipped}
+    assert "every value is missing" in reasons["s0/c0_0.npy"]
+    assert "cannot read as array" in reasons["s1/c1_1.npy"]
+    assert "file not found" in reasons["s9/missing.npy"]
+    assert any("no label" in r for r in reasons.values())
+    assert len(idx.samples) == 36 - 2
+
+
+def test_mixed_layouts_are_refused(tmp_path, array_dataset):
+    other = tmp_path / "kp"
+    other.mkdir()
+    np.savez(other / "a-1.npz", data=np.ones((10, 51, 3)), layout="keypoints")
+    with pytest.raises(DatasetError, match=r"cannot be trained together.*layout '(keypoints|array)'.*layout '(keypoints|array)'"):
+        build_index([str(array_dataset), str(other)], "unused", RecordingCache(None), log=quiet)
+
+
+def test_split_keeps_groups_apart_and_is_deterministic(array_dataset):
+    idx = build_index([str(array_dataset)], "unused", RecordingCache(None), log=quiet)
+    split = make_split(idx.samples, seed=3)
+    check_no_leak(idx.samples, split)
+    assert set(split.values()) == {"train", "val", "test"}
+    assert split == make_split(idx.samples, seed=3)
+    groups = collections.defaultdict(set)
+    for s in idx.samples:
+        groups[split[s.path]].add(s.group)
+    assert not (groups["train"] & groups["test"]) and not (groups["train"] & groups["val"])
+
+
+def test_explicit_groups(array_dataset):
+    idx = build_index([str(array_dataset)], "unused", RecordingCache(None), log=quiet)
+    split = make_split(idx.samples, 0, test_groups=["signer3"], val_groups=["signer2"])
+    assert {s.group for s in idx.samples if split[s.path] == "test"} == {"signer3"}
+    assert {s.group for s in idx.samples if split[s.path] == "val"} == {"signer2"}
+    with pytest.raises(ValueError, match=r"--test-groups: \['signer7'\] not found"):
+        make_split(idx.samples, 0, test_groups=["signer7"])
+
+
+def test_per_file_groups_are_stratified(tmp_path):
+    folder = tmp_path / "files"
+    for c in range(4):
+        for r in range(10):
+            (folder / f"cls{c}").mkdir(parents=True, exist_ok=True)
+            np.save(folder / f"cls{c}" / f"{r}.npy", np.ones((5, 2)) * c)
+    idx = build_index([str(folder)], "unused", RecordingCache(None), log=quiet)
+    split = make_split(idx.samples, 0)
+    per = collections.Counter((s.label, split[s.path]) for s in idx.samples)
+    assert all(per[(f"cls{c}", "test")] >= 1 and per[(f"cls{c}", "train")] >= 6 for c in range(4))
+
+
+def test_augmentation_only_draws_training_recordings(array_dataset):
+    """Leak test with augmentation on: every augmented draw comes from a training-split recording."""
+    idx = build_index([str(array_dataset)], "unused", RecordingCache(None), log=quiet)
+    split = make_split(idx.samples, 0)
+    train = [s for s in idx.samples if split[s.path] == "train"]
+    spec = FeatureSpec(*idx.layout, seq_len=16)
+    xs, ms = zip(*(prepare(idx.sequences[s.path], spec) for s in train))
+    norm = Normalizer.fit(list(xs), list(ms))
+    sampler = AugmentedSampler([idx.sequences[s.path] for s in train], [s.label for s in train], {c: i for i, c in enumerate(idx.classes)},
+                               spec, norm, batch_size=8, augment_factor=15, seed=1)  # fmt: skip
+    assert {seq.source for seq in sampler.seqs} == {s.path for s in train}
+    assert not {seq.source for seq in sampler.seqs} & {p for p, sp in split.items() if sp != "train"}
+    (x, y) = sampler[0]
+    assert x["features"].shape == (8, 16, 8) and y.shape == (8, 3)
+    x2, _ = sampler[0]
+    np.testing.assert_array_equal(x["features"], x2["features"])  # same (seed, epoch, batch) -> same batch
+
+
+def test_balanced_sampler_draws_classes_equally():
+    seqs = [SignSequence(np.ones((5, 1, 1)), np.ones((5, 1), bool), 30, "array", ["a"], f"f{i}") for i in range(12)]
+    labels = ["big"] * 10 + ["small"] * 2
+    spec = FeatureSpec("array", 1, 1, seq_len=4, velocity=False)
+    sampler = AugmentedSampler(seqs, labels, {"big": 0, "small": 1}, spec, Normalizer([0], [1]), batch_size=2000, augment_factor=0, seed=0)
+    sampler.draws = 2000
+    _, y = sampler[0]
+    assert abs(y[:, 1].mean() - 0.5) < 0.05
+
+
+def test_class_plan_covers_each_class_once_without_wrapping():
+    classes = [f"c{i:02d}" for i in range(37)]
+    plan = class_batches(classes, 15)
+    assert [len(b) for b in plan] == [15, 15, 7]
+    assert sorted(c for b in plan for c in b) == classes
+    assert class_batches(classes, 0) == [classes]
+    with pytest.raises(ValueError, match="--max-classes-per-batch"):
+        class_batches(classes, -1)
+
+
+def test_min_samples_drops_rare_classes(tmp_path):
+    folder = write_array_dataset(tmp_path / "d", classes=2, signers=2, reps=2)
+    with open(folder / "manifest.csv", "a") as f:
+        f.write("s0/c0_0.npy,rare,,,signer0\n")
+    idx = build_index([str(folder)], "unused", RecordingCache(None), min_samples=2, log=quiet)
+    assert "rare" not in idx.classes
+    assert {"file": "class rare", "reason": "1 recordings; --min-samples is 2"} in idx.skipped
+    with pytest.raises(DatasetError, match="--min-samples 100"):
+        build_index([str(folder)], "unused", RecordingCache(None), min_samples=100, log=quiet)
+
+
+def test_keypoints_normalised_by_shoulders():
+    data = np.zeros((3, kp.NUM_POINTS, 3), np.float32)
+    data[:, kp.INDEX["LEFT_SHOULDER"]] = [300, 100, 0]
+    data[:, kp.INDEX["RIGHT_SHOULDER"]] = [100, 100, 0]
+    data[:, kp.RIGHT_HAND] = [150, 300, 0]
+    seq = SignSequence(data, np.ones((3, kp.NUM_POINTS), bool), 25, kp.LAYOUT, kp.POINTS)
+    spec = FeatureSpec(kp.LAYOUT, kp.NUM_POINTS, 3, seq_len=3, velocity=False)
+    x, m = prepare(seq, spec)
+    pos = x[0, : kp.NUM_POINTS * 3].reshape(kp.NUM_POINTS, 3)
+    np.testing.assert_allclose(pos[kp.INDEX["LEFT_SHOULDER"]], [0.5, 0, 0])
+    np.testing.assert_allclose(pos[kp.RIGHT_HAND.start], [-0.25, 1.0, 0])
+    assert spec.num_features == x.shape[1] == (51 + 42) * 3
+
+
+def test_missing_points_are_interpolated():
+    data = np.arange(5, dtype=np.float32).reshape(5, 1, 1).repeat(2, 1)
+    mask = np.ones((5, 2), bool)
+    mask[2, 0] = False
+    seq = SignSequence(data, mask, 30, "array", ["a", "b"])
+    x, _ = prepare(seq, FeatureSpec("array", 2, 1, seq_len=5, velocity=False))
+    np.testing.assert_allclose(x[:, 0], [0, 1, 2, 3, 4])
+
+
+def test_fix_length_pads_with_mask_and_resamples():
+    x, m = fix_length(np.ones((3, 2)), 5)
+    assert m.tolist() == [True, True, True, False, False] and (x[3:] == 0).all()
+    x, m = fix_length(np.arange(10, dtype=float)[:, None], 4)
+    assert m.all() and x[0, 0] == 0 and x[-1, 0] == 9
+
+
+def test_augment_is_reproducible_and_changes_data():
+    seq = SignSequence(np.random.default_rng(0).normal(size=(30, kp.NUM_POINTS, 3)), np.ones((30, kp.NUM_POINTS), bool), 25, kp.LAYOUT, kp.POINTS)
+    a = augment(seq, np.random.default_rng(5), AugmentConfig(rotate=1, noise=1))
+    b = augment(seq, np.random.default_rng(5), AugmentConfig(rotate=1, noise=1))
+    np.testing.assert_array_equal(a.data, b.data)
+    assert not np.allclose(a.data[: min(len(a.data), 30)], seq.data[: len(a.data)])
+
+
+def test_mirror_swaps_hands():
+    data = np.zeros((2, kp.NUM_POINTS, 3), np.float32)
+    data[:, kp.LEFT_HAND] = [10, 0, 0]
+    data[:, kp.RIGHT_HAND] = [-10, 5, 0]
+    out, _ = mirror(data, np.ones((2, kp.NUM_POINTS), bool), np.random.default_rng(0))
+    c = np.mean(data[..., 0])
+    np.testing.assert_allclose(out[:, kp.LEFT_HAND][..., 1], 5)
+    np.testing.assert_allclose(out[:, kp.RIGHT_HAND][..., 0], 2 * c - 10)
+
+
+def test_cache_reuses_and_invalidates(tmp_path):
+    f = tmp_path / "x-1.npy"
+    np.save(f, np.ones((4, 2)))
+    cache = RecordingCache(tmp_path / "cache")
+    assert cache.load(f).data.sum() == 8
+    entries = list((tmp_path / "cache").iterdir())
+    assert len(entries) == 1
+    np.save(f, np.full((4, 2), 2.0))  # changed content -> new entry, new values
+    assert cache.load(f).data.sum() == 16
+    assert len(list((tmp_path / "cache").iterdir())) == 2
+
+
+def test_real_auslan_index_split_by_session():
+    idx = build_index([str(need(AUSLAN))], "unused", RecordingCache(None), log=quiet)
+    assert len(idx.samples) == 1710 and len(idx.classes) == 95 and "his_hers" in idx.classes and "her" not in idx.classes
+    split = make_split(idx.samples, 0)
+    check_no_leak(idx.samples, split)
+    sessions = {sp: {s.group for s in idx.samples if split[s.path] == sp} for sp in ("train", "val", "test")}
+    assert len(sessions["test"]) == 1 and len(sessions["val"]) == 1 and len(sessions["train"]) == 4
+
+
+def test_real_pose_samples_through_a_manifest(tmp_path):
+    need(POSE_SAMPLES)
+    rows = ["path,label,signer"] + [f"{POSE_SAMPLES / n},{lab},{sig}" for n, lab, sig in
+            [("mediapipe.pose", "a", "s1"), ("mediapipe_long.pose", "b", "s2"), ("openpose.pose", "a", "s3")]]  # fmt: skip
+    (tmp_path / "manifest.csv").write_text("\n".join(rows))
+    idx = build_index([str(tmp_path)], "unused", RecordingCache(None), log=quiet)
+    assert idx.layout == ("keypoints", 51, 3) and len(idx.samples) == 3
+
+
+def test_skipped_report_is_json_serialisable(array_dataset):
+    (array_dataset / "s1" / "c1_1.npy").write_bytes(b"garbage")
+    idx = build_index([str(array_dataset)], "unused", RecordingCache(None), log=quiet)
+    assert json.loads(json.dumps(idx.skipped))[0]["file"].endswith("c1_1.npy")
