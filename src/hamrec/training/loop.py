@@ -91,13 +91,14 @@ class Job:
 class Logger:
     """Human-readable lines to the console, ``--log-file`` (per-run summary lines) and the current run's log."""
 
-    def __init__(self, log_file: Path):
+    def __init__(self, log_file: Path, echo: Callable[[str], None] | None = None):
         self.log_file = log_file
+        self.echo = echo or (lambda line: print(line, flush=True))
         self.run_log: Path | None = None
 
     def __call__(self, line: str, main: bool = False) -> None:
         stamped = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}"
-        print(line, flush=True)
+        self.echo(line)
         if main:
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
             with open(self.log_file, "a", encoding="utf-8") as f:
@@ -170,10 +171,11 @@ def decide(result: dict, attempt: int, cfg: LoopConfig, target: float) -> str:
     return "restart"
 
 
-def run_loop(cfg: LoopConfig, log_fn: Callable[[str], None] | None = None, train_fn=None) -> dict:
+def run_loop(cfg: LoopConfig, echo: Callable[[str], None] | None = None, train_fn=None) -> dict:
     """Train to the threshold (or until the plan is exhausted); return the summary dict.
 
-    ``train_fn`` replaces :func:`hamrec.training.run.train_run` in tests that script results.
+    ``echo`` replaces printing to the console; ``train_fn`` replaces
+    :func:`hamrec.training.run.train_run` in tests that script results.
     """
     model_dir = Path(cfg.model_dir)
     if cfg.fresh and model_dir.exists():
@@ -182,12 +184,13 @@ def run_loop(cfg: LoopConfig, log_fn: Callable[[str], None] | None = None, train
             shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
     model_dir.mkdir(parents=True, exist_ok=True)
     with DirLock(model_dir):
-        logger = Logger(Path(cfg.log_file))
-        log = log_fn or logger
-        return _run_locked(cfg, model_dir, logger, log, train_fn)
+        for stale in model_dir.glob(".*.tmp*"):  # left by a process killed while writing; we hold the lock
+            stale.unlink()
+        logger = Logger(Path(cfg.log_file), echo)
+        return _run_locked(cfg, model_dir, logger, train_fn)
 
 
-def _run_locked(cfg: LoopConfig, model_dir: Path, logger: Logger, log, train_fn) -> dict:
+def _run_locked(cfg: LoopConfig, model_dir: Path, logger: Logger, train_fn) -> dict:
     from .. import backend
 
     device = backend.configure(gpu=cfg.gpu)
@@ -199,6 +202,7 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, logger: Logger, log, train_fn)
     from .run import RunConfig, RunResult, train_run
 
     train_fn = train_fn or train_run
+    log = logger
     summary = Summary.load_or_new(model_dir, cfg.fingerprint())
     resumed = bool(summary.data["training_runs"])
     log(f"hamrec training in {model_dir} on {device}" + (f" — resuming after {len(summary.data['training_runs'])} finished runs" if resumed else ""), main=True)

@@ -1,0 +1,156 @@
+"""The automation loop, driven by scripted run results (no training) and, for resume, by a real killed process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hamrec.training.lock import DirectoryLocked, DirLock
+from hamrec.training.loop import LoopConfig, run_loop
+from hamrec.training.run import RunResult
+
+from .conftest import ROOT, write_array_dataset
+
+EXPECTED_FILES = {"best_model.keras", "latest_model.keras", "training_summary.json", "logs", "visualizations"}
+
+
+def ok(top1: float) -> RunResult:
+    return RunResult("early_stopped", epochs_run=3, early_stopped=True, best_epoch=2, val_top1=top1, val_top2=min(1, top1 + 0.05),
+                     val_top3=min(1, top1 + 0.1), val_loss=0.5, wall_time=0.1)  # fmt: skip
+
+
+def scripted(results: list):
+    """A train_fn that returns the given results in order and records what it was asked to do."""
+    calls = []
+
+    def train_fn(model, data, val_data, cfg, csv_path, backup_dir, latest_path, save, log, prefix):
+        calls.append({"run": prefix, "lr": cfg.lr, "classes": len({int(i) for i in val_data[1].argmax(1)}), "stop_at": cfg.stop_at})
+        csv_path.write_text("epoch,loss,val_top1,learning_rate\n0,1.0,0.5,0.0005\n")
+        save(model, latest_path)
+        return results.pop(0)
+
+    return train_fn, calls
+
+
+def config(tmp_path: Path, dataset: Path, **kw) -> LoopConfig:
+    base = dict(datasets=(str(dataset),), model_dir=str(tmp_path / "model"), log_file=str(tmp_path / "training_log.txt"), cache_dir=None,
+                seq_len=16, max_classes_per_batch=0, run_inference=False, accuracy_threshold=0.9)  # fmt: skip
+    base.update(kw)
+    return LoopConfig(**base)
+
+
+def quiet(line):
+    pass
+
+
+def test_stall_restarts_with_a_changed_learning_rate(tmp_path, array_dataset):
+    fn, calls = scripted([ok(0.5), ok(0.95)])
+    summary = run_loop(config(tmp_path, array_dataset), quiet, fn)
+    assert [c["run"] for c in calls] == ["batch01-attempt1", "batch01-attempt2"]
+    assert calls[1]["lr"] == pytest.approx(calls[0]["lr"] / 2)
+    assert [r["learning_rate"] for r in summary["training_runs"]] == [c["lr"] for c in calls]
+    assert summary["best_accuracy"] == 0.95 and summary["best_model"]["run_id"] == "batch01-attempt2"
+
+
+def test_failed_run_is_recorded_and_not_counted_as_zero(tmp_path, array_dataset):
+    fn, calls = scripted([RunResult("failed", error="RuntimeError: boom"), ok(0.6), ok(0.7)])
+    summary = run_loop(config(tmp_path, array_dataset), quiet, fn)
+    first = summary["training_runs"][0]
+    assert first["outcome"] == "failed" and first["val_top1"] is None and "boom" in first["error"]
+    assert summary["best_accuracy"] == 0.7 and summary["best_model"]["run_id"] == "batch01-attempt3"
+    assert len(calls) == 3  # bounded by --max-attempts: never loops forever
+    assert "failed" in (tmp_path / "training_log.txt").read_text()
+
+
+def test_every_run_failing_ends_with_a_clear_status(tmp_path, array_dataset):
+    fn, calls = scripted([RunResult("failed", error="x")] * 3)
+    lines = []
+    summary = run_loop(config(tmp_path, array_dataset), lines.append, fn)
+    assert summary["status"] == "failed" and len(calls) == 3
+    assert any("no run finished successfully" in line for line in lines)
+
+
+def test_no_restart_runs_once_per_batch(tmp_path, array_dataset):
+    fn, calls = scripted([ok(0.3)])
+    summary = run_loop(config(tmp_path, array_dataset, restart=False), quiet, fn)
+    assert len(calls) == 1 and summary["status"] == "finished" and summary["threshold_reached"] is False
+
+
+def test_class_batches_share_one_label_space(tmp_path):
+    data = write_array_dataset(tmp_path / "d", classes=3)
+    fn, calls = scripted([ok(0.95), ok(0.92)])
+    summary = run_loop(config(tmp_path, data, max_classes_per_batch=2), quiet, fn)
+    assert [c["classes"] for c in calls] == [2, 3]  # validation always covers every class seen so far
+    assert [c["stop_at"] for c in calls] == [0.9, 1.0]
+    assert summary["plan"] == [["sign0", "sign1"], ["sign2"]]
+    assert summary["best_model"]["classes"] == 3  # more classes beats a higher score on fewer
+
+
+def test_threshold_triggers_inference_and_only_expected_files_remain(tmp_path, array_dataset):
+    fn, _ = scripted([ok(0.95)])
+    cfg = config(tmp_path, array_dataset, run_inference=True)
+    summary = run_loop(cfg, quiet, fn)
+    model_dir = Path(cfg.model_dir)
+    assert summary["threshold_reached"] and summary["status"] == "finished"
+    assert set(os.listdir(model_dir)) == EXPECTED_FILES
+    assert (model_dir / "visualizations" / "index.html").is_file() and (model_dir / "visualizations" / "metrics.json").is_file()
+    for key in ("training_runs", "best_accuracy", "best_top2_accuracy", "best_top3_accuracy", "last_batch", "total_training_time"):
+        assert key in summary
+    assert 0 <= summary["final"]["top1"] <= 1
+    saved = json.loads((model_dir / "training_summary.json").read_text())
+    assert saved["training_runs"][0]["run_id"] == "batch01-attempt1"
+
+
+def test_resume_skips_finished_runs_and_other_settings_are_refused(tmp_path, array_dataset):
+    fn, calls = scripted([ok(0.5), ok(0.6), ok(0.7)])
+    cfg = config(tmp_path, array_dataset)
+    run_loop(cfg, quiet, fn)
+    fn2, calls2 = scripted([])
+    summary = run_loop(cfg, quiet, fn2)  # same command again: nothing is trained twice
+    assert calls2 == [] and len(summary["training_runs"]) == 3
+    with pytest.raises(ValueError, match=r"holds a training with other settings \(seed differ\)"):
+        run_loop(config(tmp_path, array_dataset, seed=5), quiet, fn2)
+
+
+def test_lock_refuses_a_second_process(tmp_path):
+    with DirLock(tmp_path):
+        code = f"from hamrec.training.lock import DirLock\nwith DirLock(r'{tmp_path}'): pass"
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert proc.returncode != 0 and "is in use by pid" in proc.stderr
+        with pytest.raises(DirectoryLocked):
+            with DirLock(tmp_path):
+                pass
+
+
+@pytest.mark.slow
+def test_sigkill_in_the_middle_resumes_and_finishes(tmp_path):
+    data = write_array_dataset(tmp_path / "d", classes=3, signers=4, reps=4, random_labels=True)  # val never perfect
+    model_dir = tmp_path / "model"
+    cmd = [sys.executable, str(ROOT / "automated_training.py"), "--include-datasets", str(data), "--model-dir", str(model_dir),
+           "--log-file", str(tmp_path / "log.txt"), "--epochs", "12", "--patience", "50", "--max-classes-per-batch", "0",
+           "--no-restart", "--no-run-inference", "--seq-len", "16", "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
+    env = {**os.environ, "KERAS_BACKEND": "torch"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+    csv = model_dir / "logs" / "batch01-attempt1.csv"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (csv.is_file() and len(csv.read_text().splitlines()) >= 4):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert csv.is_file(), "training never reached its third epoch"
+    epochs_before = len(csv.read_text().splitlines()) - 1
+    assert epochs_before < 12
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    summary = json.loads((model_dir / "training_summary.json").read_text())
+    assert summary["status"] == "finished" and len(summary["training_runs"]) == 1
+    epochs = [int(line.split(",")[0]) for line in csv.read_text().splitlines()[1:]]
+    assert max(epochs) == 11 and min(epochs) == 0  # continued to the last epoch, not started over from a new run
+    assert set(os.listdir(model_dir)) == EXPECTED_FILES

@@ -1,0 +1,156 @@
+"""Model pieces: masking, focal loss, 12 heads, save/load in a fresh process, callbacks and the run result."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from hamrec.model.builder import PRESETS, ModelConfig, build_model, compile_model
+from hamrec.model.saving import load_model, read_metadata, save_model
+from hamrec.training.callbacks import StopAtThreshold, Warmup
+from hamrec.training.run import RunConfig, train_run
+
+TINY = ModelConfig(dim=24, heads=12, blocks=("conv", "attn"))
+
+
+def inputs(n=4, t=16, f=6, valid=10, seed=0):
+    rng = np.random.default_rng(seed)
+    mask = np.zeros((n, t), np.float32)
+    mask[:, :valid] = 1
+    return {"features": rng.normal(size=(n, t, f)).astype(np.float32) * mask[..., None], "mask": mask}
+
+
+def test_padded_frames_change_nothing():
+    model = build_model(16, 6, 5, TINY)
+    x = inputs()
+    garbage = {"features": x["features"].copy(), "mask": x["mask"]}
+    garbage["features"][:, 10:] = 1e3
+    np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(garbage, verbose=0), atol=1e-6)
+
+
+def test_default_attention_has_12_heads():
+    assert PRESETS["tiny"].heads == 12 and ModelConfig().heads == 12
+    model = build_model(8, 4, 3)
+    heads = [layer.attn.num_heads for layer in model.layers if hasattr(layer, "attn")]
+    assert heads and all(h == 12 for h in heads)
+
+
+def test_focal_loss_equals_cross_entropy_at_gamma_zero():
+    y = np.eye(4)[[0, 2, 3]].astype(np.float32)
+    p = np.array([[0.7, 0.1, 0.1, 0.1], [0.2, 0.2, 0.5, 0.1], [0.1, 0.6, 0.1, 0.2]], np.float32)
+    focal = keras.losses.CategoricalFocalCrossentropy(alpha=1.0, gamma=0.0)
+    ce = keras.losses.CategoricalCrossentropy()
+    assert float(focal(y, p)) == pytest.approx(float(ce(y, p)), rel=1e-5)
+    assert float(keras.losses.CategoricalFocalCrossentropy(alpha=1.0, gamma=2.0)(y, p)) < float(ce(y, p))
+
+
+def test_save_load_round_trip_in_a_fresh_process(tmp_path):
+    model = build_model(16, 6, 5, TINY)
+    x = inputs()
+    expected = model.predict(x, verbose=0)
+    path = tmp_path / "m.keras"
+    save_model(model, path, {"classes": list("abcde")})
+    np.save(tmp_path / "x_features.npy", x["features"])
+    np.save(tmp_path / "x_mask.npy", x["mask"])
+    code = f"""
+import os; os.environ.setdefault('KERAS_BACKEND', 'torch')
+import keras, numpy as np, zipfile, json
+m = keras.saving.load_model(r'{path}', compile=False)  # no custom_objects: our layers are registered on import
+x = {{'features': np.load(r'{tmp_path}/x_features.npy'), 'mask': np.load(r'{tmp_path}/x_mask.npy')}}
+np.save(r'{tmp_path}/out.npy', m.predict(x, verbose=0))
+"""
+    # importing hamrec.model.layers registers the layers; a fresh interpreter must do that via the package
+    code = "import hamrec.model.layers\n" + code
+    subprocess.run([sys.executable, "-c", code], check=True)
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-6)
+    assert read_metadata(path) == {"classes": list("abcde")}
+    loaded, meta = load_model(path)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, atol=1e-6)
+
+
+def test_read_metadata_errors(tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        read_metadata(tmp_path / "none.keras")
+    (tmp_path / "bad.keras").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="is not a hamrec .keras model"):
+        read_metadata(tmp_path / "bad.keras")
+
+
+def _separable(n=60, t=12, f=4, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, classes, n)
+    x = rng.normal(0, 0.3, (n, t, f)).astype(np.float32)
+    x[np.arange(n), :, y % f] += 2.0
+    return {"features": x, "mask": np.ones((n, t), np.float32)}, np.eye(classes, dtype=np.float32)[y]
+
+
+class ArrayData(keras.utils.PyDataset):
+    def __init__(self, x, y, bs=16):
+        super().__init__()
+        self.x, self.y, self.bs = x, y, bs
+
+    def __len__(self):
+        return int(np.ceil(len(self.y) / self.bs))
+
+    def __getitem__(self, i):
+        sl = slice(i * self.bs, (i + 1) * self.bs)
+        return {k: v[sl] for k, v in self.x.items()}, self.y[sl]
+
+
+def test_train_run_returns_structured_result_and_writes_csv(tmp_path):
+    keras.utils.set_random_seed(0)
+    x, y = _separable()
+    model = build_model(12, 4, 3, TINY)
+    compile_model(model, 3e-3)
+    saved = []
+    res = train_run(model, ArrayData(x, y), (x, y), RunConfig(epochs=40, patience=3, lr=3e-3, warmup_epochs=1, stop_at=1.0),
+                    tmp_path / "run.csv", tmp_path / "backup", tmp_path / "latest.keras", lambda m, p: saved.append(p), log=lambda s: None)  # fmt: skip
+    assert res.outcome in ("threshold_reached", "early_stopped") and res.val_top1 is not None
+    assert 0 <= res.val_top1 <= res.val_top2 <= res.val_top3 <= 1
+    assert res.epochs_run >= 1 and res.best_epoch is not None and res.wall_time > 0
+    rows = (tmp_path / "run.csv").read_text().strip().splitlines()
+    assert rows[0].startswith("epoch") and len(rows) == res.epochs_run + 1
+    assert len(saved) == res.epochs_run  # latest model saved after every epoch
+
+
+def test_train_run_early_stopping_fires_on_a_stall(tmp_path):
+    rng = np.random.default_rng(0)
+    x = {"features": rng.normal(size=(40, 8, 3)).astype(np.float32), "mask": np.ones((40, 8), np.float32)}
+    y = np.eye(4, dtype=np.float32)[rng.integers(0, 4, 40)]  # labels are noise: val accuracy cannot keep improving
+    model = build_model(8, 3, 4, TINY)
+    compile_model(model, 1e-3)
+    res = train_run(model, ArrayData(x, y), (x, y), RunConfig(epochs=60, patience=2, lr=1e-3, warmup_epochs=0),
+                    tmp_path / "r.csv", tmp_path / "b", log=lambda s: None)  # fmt: skip
+    assert res.early_stopped and res.outcome == "early_stopped" and res.epochs_run < 60
+
+
+def test_train_run_failure_is_a_failed_result(tmp_path):
+    x, y = _separable()
+    model = build_model(12, 4, 3, TINY)
+    compile_model(model, 1e-3)
+    bad = ArrayData(x, y[:, :2])  # wrong label width: fit raises
+    res = train_run(model, bad, (x, y), RunConfig(epochs=2, patience=1), tmp_path / "r.csv", tmp_path / "b", log=lambda s: None)
+    assert res.outcome == "failed" and res.val_top1 is None and res.error
+
+
+def test_stop_at_threshold_and_warmup_callbacks():
+    cb = StopAtThreshold(0.9)
+    cb.set_model(build_model(4, 2, 2, TINY))
+    cb.model.stop_training = False  # fit() sets this before the first epoch
+    cb.on_train_begin()
+    cb.on_epoch_end(0, {"val_top1": 0.5})
+    assert not cb.model.stop_training
+    cb.on_epoch_end(1, {"val_top1": 0.95})
+    assert cb.model.stop_training and cb.reached_epoch == 1
+    model = build_model(4, 2, 2, TINY)
+    compile_model(model, 1e-3)
+    w = Warmup(1e-3, 3)
+    w.set_model(model)
+    w.on_epoch_begin(0)
+    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(2.5e-4)
+    w.on_epoch_begin(3)
+    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(1e-3)
