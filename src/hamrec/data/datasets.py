@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +108,9 @@ def scan(name: str, folder: Path) -> tuple[list[Sample], list[dict]]:
     for m in MANIFEST_NAMES:
         if (folder / m).is_file():
             return scan_manifest(name, folder / m)
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+    files = sorted(
+        Path(d) / f for d, _, names in os.walk(folder, followlinks=True) for f in names if Path(f).suffix.lower() in SUFFIXES
+    )  # os.walk, unlike Path.rglob here, follows symlinked folders
     if not files:
         raise DatasetError(
             f"dataset {name!r} at {folder}: no recordings found; expected files ending in {sorted(SUFFIXES)} "
