@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.cache import RecordingCache
-from ..data.datasets import DatasetError, Sample, scan
+from ..data.datasets import DatasetError, scan
 from ..data.sequence import RecordingError
 from .predict import Recognizer
 
@@ -79,5 +79,3 @@ def evaluate_dir(model_path: str | Path, data_dir: str | Path, rec: Recognizer |
     result["skipped"] = skipped + result["skipped"]
     return result
 
-
-__all__ = ["evaluate_split", "evaluate_dir", "metrics_from", "Sample"]
