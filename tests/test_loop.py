@@ -154,3 +154,4 @@ def test_sigkill_in_the_middle_resumes_and_finishes(tmp_path):
     epochs = [int(line.split(",")[0]) for line in csv.read_text().splitlines()[1:]]
     assert max(epochs) == 11 and min(epochs) == 0  # continued to the last epoch, not started over from a new run
     assert set(os.listdir(model_dir)) == EXPECTED_FILES
+    assert not list(model_dir.rglob(".*.tmp*"))  # no half-written file anywhere in the model folder

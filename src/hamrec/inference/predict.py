@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -52,11 +52,11 @@ class Recognizer:
             out.append(keras.ops.convert_to_numpy(self.model(x, training=False)))
         return np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)
 
-    def top_k(self, probs: np.ndarray, k: int = 3) -> list[Candidate]:
-        """The k most likely classes of one (C,) probability vector."""
+    def top_k(self, probs: np.ndarray, k: int = 3) -> list[dict]:
+        """The k most likely classes of one (C,) probability vector, as the JSON-ready dicts of :class:`Candidate`."""
         order = np.argsort(-probs)[:k]
         return [
-            Candidate(self.classes[i], self.labels.get(self.classes[i], {}).get("gloss"), self.labels.get(self.classes[i], {}).get("hamnosys"), float(probs[i]))
+            asdict(Candidate(self.classes[i], self.labels.get(self.classes[i], {}).get("gloss"), self.labels.get(self.classes[i], {}).get("hamnosys"), float(probs[i])))
             for i in order
         ]
 
@@ -76,5 +76,5 @@ class Recognizer:
         if good:
             probs = self.probabilities([s for _, s in good])
             for (i, _), pr in zip(good, probs):
-                results[i]["top_k"] = [c.__dict__ for c in self.top_k(pr, k)]
+                results[i]["top_k"] = self.top_k(pr, k)
         return results

@@ -45,7 +45,7 @@ def report(
     shown = metrics["predictions"][:: max(1, len(metrics["predictions"]) // max(1, samples))][:samples]
     for i, p in enumerate(shown):
         seq = cache.load(p["file"])  # evaluated already, so it reads and fits the model
-        res = {"file": p["file"], "top_k": [c.__dict__ for c in rec.top_k(rec.probabilities([seq])[0], 3)]}
+        res = {"file": p["file"], "top_k": rec.top_k(rec.probabilities([seq])[0], 3)}
         title = f"true {p['label']} — predicted {res['top_k'][0]['label']} ({res['top_k'][0]['probability']:.0%})"
         images.append((f"Sample {i + 1}: candidates", vis.plot_candidates(res, out_dir / f"sample{i + 1}_topk.png", p["label"])))
         images.append((f"Sample {i + 1}: motion", vis.draw_motion(seq, out_dir / f"sample{i + 1}_motion.png", title)))

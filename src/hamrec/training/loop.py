@@ -184,13 +184,13 @@ def run_loop(cfg: LoopConfig, echo: Callable[[str], None] | None = None, train_f
             shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
     model_dir.mkdir(parents=True, exist_ok=True)
     with DirLock(model_dir):
-        for stale in model_dir.glob(".*.tmp*"):  # left by a process killed while writing; we hold the lock
+        for stale in model_dir.rglob(".*.tmp*"):  # left by a process killed inside an atomic write; we hold the lock
             stale.unlink()
         logger = Logger(Path(cfg.log_file), echo)
         return _run_locked(cfg, model_dir, logger, train_fn)
 
 
-def _run_locked(cfg: LoopConfig, model_dir: Path, logger: Logger, train_fn) -> dict:
+def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict:
     from .. import backend
 
     device = backend.configure(gpu=cfg.gpu)
@@ -202,7 +202,6 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, logger: Logger, train_fn) -> d
     from .run import RunConfig, RunResult, train_run
 
     train_fn = train_fn or train_run
-    log = logger
     summary = Summary.load_or_new(model_dir, cfg.fingerprint())
     resumed = bool(summary.data["training_runs"])
     log(f"hamrec training in {model_dir} on {device}" + (f" — resuming after {len(summary.data['training_runs'])} finished runs" if resumed else ""), main=True)
@@ -253,7 +252,7 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, logger: Logger, train_fn) -> d
                 compile_model(model, lr, cfg.gamma, cfg.label_smoothing)
                 seed = cfg.seed + 1000 * b + attempt
                 keras.utils.set_random_seed(seed)
-                logger.run_log = model_dir / LOGS / f"{run_id}.log"
+                log.run_log = model_dir / LOGS / f"{run_id}.log"
                 log(f"{run_id}: {len(seen)} classes ({len(batch_classes)} new), {len(train_s)} train / {len(val_s)} val recordings, lr {lr:.2e}", main=True)
                 data = AugmentedSampler(
                     [job.index.sequences[s.path] for s in train_s], [s.label for s in train_s], class_ids, job.spec, job.normalizer,
@@ -278,7 +277,7 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, logger: Logger, train_fn) -> d
                 record["became_best"] = better
                 summary.record_run(record)
                 shutil.rmtree(backup, ignore_errors=True)
-                logger.run_log = None
+                log.run_log = None
                 acc = "failed: " + (result.error or "").splitlines()[0] if result.outcome == "failed" else (
                     f"val top-1 {result.val_top1:.3f} top-2 {result.val_top2:.3f} top-3 {result.val_top3:.3f}")  # fmt: skip
                 log(f"{run_id}: {result.outcome} after {result.epochs_run} epochs (best epoch {result.best_epoch}), {acc}, {result.wall_time:.0f}s"
