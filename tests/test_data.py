@@ -31,6 +31,12 @@ def test_manifest_dataset(array_dataset):
     assert s.label == "sign0" and s.gloss == "SIGN0" and s.hamnosys == "\ue001\ue020" and s.group == "signer0"
 
 
+def test_parsed_notation_travels_with_the_label(array_dataset):
+    idx = build_index([str(array_dataset)], "unused", RecordingCache(None), log=quiet)
+    assert idx.label_info["sign0"] == {"gloss": "SIGN0", "hamnosys": "\ue001\ue020", "hamnosys_names": ["hamflathand", "hamextfingeru"]}
+    assert idx.label_info["sign1"] == {"gloss": "SIGN1", "hamnosys": None}
+
+
 def test_unknown_dataset_name(tmp_path):
     with pytest.raises(DatasetError, match=r"'nope' is neither a folder under --data-root .*known dataset names: .*auslan"):
         resolve("nope", tmp_path)

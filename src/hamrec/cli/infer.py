@@ -94,7 +94,8 @@ def _recognise(args, model_path: Path, out_dir: Path) -> int:
             print(f"{r['file']}:")
             for rank, c in enumerate(r["top_k"], 1):
                 extra = f"  gloss {c['gloss']}" if c["gloss"] and c["gloss"] != c["label"] else ""
-                extra += f"  HamNoSys {c['hamnosys']}" if c["hamnosys"] else ""
+                names = rec.labels.get(c["label"], {}).get("hamnosys_names")
+                extra += f"  HamNoSys {c['hamnosys']}" + (f" ({' '.join(names)})" if names else "") if c["hamnosys"] else ""
                 print(f"  {rank}. {c['label']:<24} {c['probability']:6.1%}{extra}")
         if args.visualize:
             print(f"plots: {out_dir}")

@@ -8,6 +8,7 @@ COMMANDS = {
     "train": ("hamrec.cli.train", "train a recognizer unattended (same as automated_training.py)"),
     "infer": ("hamrec.cli.infer", "recognise recordings, evaluate, draw (same as inference_hamnosys.py)"),
     "data": ("hamrec.cli.data", "inspect datasets, generate the built-in data"),
+    "hamnosys": ("hamrec.cli.hamnosys", "show HamNoSys as names, structure, SiGML; validate a data.json"),
 }
 
 

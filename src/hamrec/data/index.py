@@ -99,7 +99,20 @@ def build_index(
     for s in usable:
         info = label_info.setdefault(s.label, {"gloss": s.gloss or s.label, "hamnosys": None})
         info["hamnosys"] = info["hamnosys"] or s.hamnosys
+    for info in label_info.values():
+        if info["hamnosys"]:
+            info.update(_notation(info["hamnosys"]))
     return DatasetIndex(usable, sequences, classes, label_info, next(iter(layouts)), skipped)
+
+
+def _notation(text: str) -> dict:
+    """The parsed notation that travels with a label: symbol names, or why it does not parse."""
+    from ..hamnosys import HamNoSysError, parse
+
+    try:
+        return {"hamnosys_names": parse(text).names}
+    except HamNoSysError as e:
+        return {"hamnosys_error": str(e)}
 
 
 def make_split(
