@@ -35,6 +35,7 @@ class Recognizer:
         self.normalizer = Normalizer.from_dict(self.meta["normalizer"])
         self.classes: list[str] = self.meta["classes"]
         self.labels: dict = self.meta.get("labels", {})
+        self._single = None  # traced one-recording forward pass, made on first use
 
     def inputs(self, seqs: list[SignSequence]) -> dict[str, np.ndarray]:
         """Recordings -> {"features": (N, T, F), "mask": (N, T)}; raises RecordingError on a layout mismatch."""
@@ -46,11 +47,32 @@ class Recognizer:
         """(N, C) class probabilities."""
         import keras
 
+        if len(seqs) == 1:
+            return self._predict_one(self.inputs(seqs))
         out = []
         for i in range(0, len(seqs), batch_size):
             x = self.inputs(seqs[i : i + batch_size])
             out.append(keras.ops.convert_to_numpy(self.model(x, training=False)))
         return np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)
+
+    def _predict_one(self, x: dict[str, np.ndarray]) -> np.ndarray:
+        """(1, C) probabilities for one recording.
+
+        On the torch backend the Keras model is traced once into a TorchScript graph: the
+        same tensor operations without Keras' per-layer call overhead, which otherwise costs
+        most of a single recording's latency. The trace is made for batch size 1 and used only
+        for it; any other backend, or a failed trace, uses the Keras call.
+        """
+        import keras
+
+        if self._single is None:
+            self._single = _trace_single(self.model, x) or False
+        if self._single:
+            import torch
+
+            with torch.inference_mode():
+                return self._single(torch.from_numpy(x["features"]), torch.from_numpy(x["mask"])).numpy()
+        return keras.ops.convert_to_numpy(self.model(x, training=False))
 
     def top_k(self, probs: np.ndarray, k: int = 3) -> list[dict]:
         """The k most likely classes of one (C,) probability vector, as the JSON-ready dicts of :class:`Candidate`."""
@@ -78,3 +100,28 @@ class Recognizer:
             for (i, _), pr in zip(good, probs):
                 results[i]["top_k"] = self.top_k(pr, k)
         return results
+
+
+def _trace_single(model, x: dict[str, np.ndarray]):
+    """A TorchScript function (features, mask) -> probabilities for batch size 1, or None."""
+    import os
+    import warnings
+
+    if os.environ.get("KERAS_BACKEND", "torch") != "torch":
+        return None
+    import torch
+
+    class _Forward(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, features, mask):
+            return self.m({"features": features, "mask": mask}, training=False)
+
+    try:
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")  # TracerWarnings about Python ints in shapes: batch size 1 is fixed on purpose
+            return torch.jit.trace(_Forward(model).eval(), (torch.from_numpy(x["features"]), torch.from_numpy(x["mask"])), check_trace=False)
+    except Exception:  # tracing is an optimisation; the Keras call always works
+        return None
