@@ -6,7 +6,7 @@
 Protocols: train on tctodd4 -> test tctodd5-9; train on tctodd9 -> test tctodd4-8; train on
 tctodd4-6 -> test tctodd7-9. No test session is used for anything but the final score: with one
 training session there is no honest validation set, so hamrec trains a fixed number of epochs
-(--epochs) and keeps its final weights, with its default augmentation and model. Both systems
+(--draws recordings drawn in all) and keeps its final weights, with its default augmentation and model. Both systems
 get the same recordings; MiniRocket gets them resampled to --length frames (it needs equal
 lengths). Prints top-1/top-3, training wall time and single-recording latency (median).
 """
@@ -47,7 +47,7 @@ def latency(fn, n: int = 30) -> float:
     return statistics.median(times)
 
 
-def run_hamrec(train, test, classes, epochs: int, seed: int) -> dict:
+def run_hamrec(train, test, classes, draws: int, seed: int) -> dict:
     import keras
 
     from hamrec.data.augment import AugmentConfig
@@ -63,6 +63,7 @@ def run_hamrec(train, test, classes, epochs: int, seed: int) -> dict:
     norm = Normalizer.fit(list(xs), list(ms))
     data = AugmentedSampler([s for s, _ in train], [lab for _, lab in train], ids, spec, norm, batch_size=64, augment_factor=15,
                             augment_cfg=AugmentConfig(), seed=seed)  # fmt: skip
+    epochs = max(10, -(-draws // len(train)))  # the same number of training draws whatever the training set size
     model = build_model(spec.seq_len, spec.num_features, len(classes), PRESETS["tiny"])
     compile_model(model, 5e-4)
     warm = keras.callbacks.LearningRateScheduler(lambda e: 5e-4 * min(1.0, (e + 1) / 4) * (0.5 * (1 + np.cos(np.pi * e / epochs))))
@@ -71,8 +72,14 @@ def run_hamrec(train, test, classes, epochs: int, seed: int) -> dict:
     x = encode([s for s, _ in test], spec, norm)
     y = np.array([ids[lab] for _, lab in test])
     probs = keras.ops.convert_to_numpy(model.predict(x, verbose=0, batch_size=256))
-    one = {k: v[:1] for k, v in encode([test[0][0]], spec, norm).items()}
-    lat = latency(lambda: model(one, training=False))
+    from hamrec.inference.predict import _trace_single
+
+    one = encode([test[0][0]], spec, norm)
+    single = _trace_single(model, one)  # the path inference_hamnosys.py takes for one recording
+    import torch
+
+    with torch.inference_mode():
+        lat = latency(lambda: single(torch.from_numpy(one["features"]), torch.from_numpy(one["mask"])))
     return {"top1": topk(probs, y, 1), "top3": topk(probs, y, 3), "train_s": train_time, "latency_ms": lat * 1000}
 
 
@@ -111,7 +118,7 @@ def _resample(x: np.ndarray, length: int) -> np.ndarray:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--auslan", default="../shared/data/auslan")
-    ap.add_argument("--epochs", type=int, default=60, help="hamrec epochs (fixed: no validation session to stop on)")
+    ap.add_argument("--draws", type=int, default=17100, help="hamrec training draws in all (fixed: no validation session to stop on)")
     ap.add_argument("--length", type=int, default=64, help="frames MiniRocket sees")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--protocols", nargs="*", default=list(PROTOCOLS))
@@ -126,7 +133,7 @@ def main() -> None:
         train_groups, test_groups = PROTOCOLS[name]
         train = [(idx.sequences[s.path], s.label) for s in idx.samples if s.group in train_groups]
         test = [(idx.sequences[s.path], s.label) for s in idx.samples if s.group in test_groups]
-        for system, fn in (("hamrec", lambda: run_hamrec(train, test, classes, args.epochs, args.seed)),
+        for system, fn in (("hamrec", lambda: run_hamrec(train, test, classes, args.draws, args.seed)),
                            ("MiniRocket", lambda: run_minirocket(train, test, classes, args.length, args.seed))):  # fmt: skip
             r = fn()
             rows.append((name, system, len(train), len(test), r))
