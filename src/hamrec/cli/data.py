@@ -1,4 +1,4 @@
-"""``hamrec data inspect PATH|NAME`` and ``hamrec data builtin``: check a dataset before a long run."""
+"""``hamrec data inspect PATH|NAME``: check a dataset before a long run; ``hamrec data synth``: synthesise signs from HamNoSys."""
 
 from __future__ import annotations
 
@@ -57,13 +57,58 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     i.add_argument("dataset", help="a dataset name under --data-root, or a path")
     i.add_argument("--data-root", default="datasets")
     i.add_argument("--cache-dir", default=None)
-    b = sub.add_parser("builtin", help="generate the built-in demo dataset and print its folder")
-    b.add_argument("--seed", type=int, default=0)
+    syn = sub.add_parser("synth", help="synthesise .pose recordings (+ manifest.csv) from HamNoSys")
+    syn.add_argument("--out", required=True, help="output folder")
+    src = syn.add_mutually_exclusive_group()
+    src.add_argument("--sign", nargs="+", metavar="GLOSS=HAMNOSYS", help="signs to synthesise: notation as characters or comma-separated names")
+    src.add_argument("--data-json", help="a lexicon like hamnosys2motion/data.json (type_name, hamnosys)")
+    syn.add_argument("--limit", type=int, default=None, help="at most this many signs from --data-json")
+    syn.add_argument("--signers", type=int, default=6)
+    syn.add_argument("--repetitions", type=int, default=3)
+    syn.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     if args.cmd == "inspect":
         return inspect(args.dataset, args.data_root, args.cache_dir)
-    from ..data.builtin import ensure_builtin
-    from ..data.cache import default_cache_dir
+    return synth(args)
 
-    print(ensure_builtin(default_cache_dir().parent / "builtin", args.seed))
-    return 0
+
+def synth(args) -> int:
+    """Without --sign/--data-json: the built-in lexicon (the default training data)."""
+    import json
+    from pathlib import Path
+
+    from ..hamnosys import HamNoSysError, from_names, parse
+    from ..synth import write_dataset
+    from ..synth.lexicon import builtin_lexicon
+
+    lexicon: list[tuple[str, str]] = []
+    problems: list[str] = []
+    if args.sign:
+        for item in args.sign:
+            gloss, sep, text = item.partition("=")
+            if not sep or not gloss:
+                print(f"hamrec data synth: error: --sign {item!r}; expected GLOSS=HAMNOSYS", file=sys.stderr)
+                return 2
+            lexicon.append((gloss, text))
+    elif args.data_json:
+        entries = json.loads(Path(args.data_json).read_text(encoding="utf-8"))
+        lexicon = [(e.get("type_name") or k, e["hamnosys"]) for k, e in entries.items() if e.get("hamnosys")][: args.limit]
+    else:
+        lexicon = builtin_lexicon()
+    usable = []
+    for gloss, text in lexicon:
+        try:
+            if not any(0xE000 <= ord(c) <= 0xE0F1 for c in text):
+                text = from_names(text)
+            parse(text)
+            usable.append((gloss.replace("/", "_"), text))
+        except HamNoSysError as e:
+            problems.append(f"{gloss}: {e}")
+    for line in problems:
+        print(f"skipped {line}", file=sys.stderr)
+    if not usable:
+        print("hamrec data synth: error: no sign with valid HamNoSys to synthesise", file=sys.stderr)
+        return 2
+    folder = write_dataset(args.out, usable, args.signers, args.repetitions, args.seed)
+    print(f"{len(usable)} signs x {args.signers} signers x {args.repetitions} repetitions -> {folder} (manifest.csv)")
+    return 0 if not problems else 1

@@ -36,7 +36,7 @@ KNOWN_DATASETS = {
     "phonex_pkls_cropFalse_shapeFalse": "SignAvatars PHOENIX pickles (labels from manifest.csv)",
     "how2sign_pkls_cropTrue_shapeTrue": "SignAvatars How2Sign pickles (labels from manifest.csv)",
     "auslan": "UCI Auslan glove recordings, tctoddN/<sign>-<n>.tsd",
-    "builtin": "generated sign-like keypoint motions (the default when no data is given)",
+    "builtin": "synthetic signs from the built-in HamNoSys lexicon (the default when no data is given)",
 }
 #: what the seed trained on when nothing is named
 SEED_DEFAULT_DATASETS = ["hamnosys2motion", "wlasl_pkls_cropFalse_defult_shape"]
@@ -77,7 +77,7 @@ def resolve(name_or_path: str, data_root: str | Path) -> tuple[str, Path]:
     """
     candidate = Path(data_root) / name_or_path
     if name_or_path == "builtin" and not candidate.is_dir():
-        from .builtin import ensure_builtin
+        from ..synth.builtin import ensure_builtin  # imported here: the synthesizer builds on data, not the reverse
         from .cache import default_cache_dir
 
         return "builtin", ensure_builtin(default_cache_dir().parent / "builtin")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...atomic import atomic_path
 from ..sequence import RecordingError, SignSequence
 from . import keypoints as kp
 
@@ -87,3 +88,28 @@ def load_pose(path: str | Path) -> SignSequence:
         source=str(path),
         meta={"family": family, "source_points": start, "source_dims": int(data.shape[-1])},
     )
+
+
+def write_pose(path: Path, data: np.ndarray, fps: float = 25.0) -> None:
+    """Write (T, 51, 3) canonical keypoints as a MediaPipe-Holistic-style ``.pose`` file (NaN = not detected)."""
+    from pose_format import Pose
+    from pose_format.numpy import NumPyPoseBody
+    from pose_format.pose_header import PoseHeader, PoseHeaderComponent, PoseHeaderDimensions
+
+    def component(name, points, bones):
+        return PoseHeaderComponent(name=name, points=points, limbs=bones, colors=[(255, 0, 0)], point_format="XYZC")
+
+    hand_bones = [(a - kp.RIGHT_HAND.start, b - kp.RIGHT_HAND.start) for a, b in kp.BONES if a >= kp.RIGHT_HAND.start]
+    comps = [
+        component("POSE_LANDMARKS", list(kp.BODY_POINTS), [(a, b) for a, b in kp.BONES if b < len(kp.BODY_POINTS)]),
+        component("LEFT_HAND_LANDMARKS", list(kp.HAND_POINTS), hand_bones),
+        component("RIGHT_HAND_LANDMARKS", list(kp.HAND_POINTS), hand_bones),
+    ]
+    header = PoseHeader(version=0.1, dimensions=PoseHeaderDimensions(width=500, height=500, depth=0), components=comps)
+    missing = np.isnan(data).any(-1)
+    arr = np.ma.masked_array(np.nan_to_num(data)[:, None], mask=np.repeat(missing[:, None, :, None], 3, -1))
+    conf = (~missing).astype(np.float32)[:, None]
+    pose = Pose(header, NumPyPoseBody(fps=fps, data=arr, confidence=conf))
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            pose.write(f)
