@@ -98,12 +98,11 @@ def run_minirocket(train, test, classes, length: int, seed: int) -> dict:
     xt = arrays(test)
     y = np.array([ids[lab] for _, lab in test])
     pred = clf.predict(xt)
-    scores = None
-    try:  # the ridge classifier inside gives a decision function, which ranks classes for top-3
-        scores = clf._estimator.decision_function(clf._transformer.transform(xt)) if hasattr(clf, "_transformer") else None
-    except Exception:
-        scores = None
-    top3 = topk(scores, y, 3) if scores is not None and scores.ndim == 2 else None
+    # rank every class by the ridge classifier's decision function, for top-3
+    raw = clf.estimator_.decision_function(clf._scaler.transform(clf._transformer.transform(xt)))
+    scores = np.full((len(xt), len(classes)), -np.inf)
+    scores[:, clf.estimator_.classes_.astype(int)] = raw
+    top3 = topk(scores, y, 3)
     one = xt[:1]
     lat = latency(lambda: clf.predict(one))
     return {"top1": float((pred == y).mean()), "top3": top3, "train_s": train_time, "latency_ms": lat * 1000}

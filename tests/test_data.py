@@ -130,6 +130,19 @@ def test_balanced_sampler_draws_classes_equally():
     assert abs(y[:, 1].mean() - 0.5) < 0.05
 
 
+def test_unbalanced_drawing_weights_rare_classes_by_frequency():
+    seqs = [SignSequence(np.ones((5, 1, 1)), np.ones((5, 1), bool), 30, "array", ["a"], f"f{i}") for i in range(12)]
+    labels = ["big"] * 9 + ["small"] * 3
+    spec = FeatureSpec("array", 1, 1, seq_len=4, velocity=False)
+    ids = {"big": 0, "small": 1}
+    balanced = AugmentedSampler(seqs, labels, ids, spec, Normalizer([0], [1]), batch_size=12, augment_factor=0, seed=0)
+    assert len(balanced[0]) == 2  # no weights: balance already equalises the classes
+    sampler = AugmentedSampler(seqs, labels, ids, spec, Normalizer([0], [1]), batch_size=12, augment_factor=0, balance=False, seed=0)
+    _, y, w = sampler[0]
+    np.testing.assert_allclose(w[y[:, 0] == 1], 12 / (2 * 9))  # alpha_c = N / (K n_c)
+    np.testing.assert_allclose(w[y[:, 1] == 1], 12 / (2 * 3))
+
+
 def test_class_plan_covers_each_class_once_without_wrapping():
     classes = [f"c{i:02d}" for i in range(37)]
     plan = class_batches(classes, 15)

@@ -63,7 +63,7 @@ def choose_datasets(named: list[str] | None, data_root: str) -> tuple[list[str],
     if present:
         return present, f"training on the default datasets found under {data_root}: {' '.join(present)}"
     return ["builtin"], (f"no --include-datasets given and none of {', '.join(SEED_DEFAULT_DATASETS)} under {data_root}/: "
-                         "training on the BUILT-IN generated demo data (point --include-datasets at your recordings)")  # fmt: skip
+                         "training on the BUILT-IN synthetic signs from HamNoSys (point --include-datasets at your recordings)")  # fmt: skip
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:

@@ -68,8 +68,9 @@ def build_model(seq_len: int, num_features: int, num_classes: int, cfg: ModelCon
 def compile_model(model: keras.Model, lr: float, gamma: float = 2.0, label_smoothing: float = 0.0, weight_decay: float = 0.05) -> None:
     """AdamW + focal loss + top-1/2/3 accuracy.
 
-    Per-class alpha is applied as sample weights by the data pipeline (Keras' focal loss takes
-    a scalar alpha only), so ``alpha=1`` here and the loss equals cross-entropy at ``gamma=0``.
+    Per-class alpha comes from class frequencies and is applied as sample weights by the data
+    pipeline when classes are not drawn balanced (Keras' focal loss takes a scalar alpha only),
+    so ``alpha=1`` here and the loss equals cross-entropy at ``gamma=0``.
     """
     model.compile(
         optimizer=keras.optimizers.AdamW(learning_rate=lr, weight_decay=weight_decay, clipnorm=1.0),

@@ -230,7 +230,6 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
 
     for b, batch_classes in enumerate(job.plan):
         seen = seen + batch_classes
-        final_batch = b == len(job.plan) - 1
         seen_set = set(seen)
         train_s, val_s = job.samples("train", seen_set), job.samples("val", seen_set)
         val_data = (encode([job.index.sequences[s.path] for s in val_s], job.spec, job.normalizer), one_hot([s.label for s in val_s], class_ids))
@@ -258,9 +257,9 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
                     [job.index.sequences[s.path] for s in train_s], [s.label for s in train_s], class_ids, job.spec, job.normalizer,
                     batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=seed,
                 )  # fmt: skip
-                # earlier batches only need to reach the threshold; the last one trains on to early
-                # stopping for the best model, unless validation is already perfect
-                run_cfg = RunConfig(cfg.epochs, cfg.patience, lr, cfg.batch_size, stop_at=1.0 if final_batch else cfg.accuracy_threshold)
+                # every batch stops once validation top-1 reaches the threshold (the last batch's
+                # validation covers all classes); --accuracy-threshold 1.0 trains on to early stopping
+                run_cfg = RunConfig(cfg.epochs, cfg.patience, lr, cfg.batch_size, stop_at=cfg.accuracy_threshold)
                 backup = model_dir / RESUME / f"backup-{run_id}"
                 result: RunResult = train_fn(model, data, val_data, run_cfg, model_dir / LOGS / f"{run_id}.csv", backup, latest_path, save, log=log, prefix=run_id)
                 record = {"run_id": run_id, "batch": b + 1, "attempt": attempt + 1, "classes": len(seen), "new_classes": batch_classes,

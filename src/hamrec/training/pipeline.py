@@ -68,6 +68,9 @@ class AugmentedSampler(keras.utils.PyDataset):
             counts[label] = counts.get(label, 0) + 1
         w = np.array([1.0 / counts[label] if balance else 1.0 for label in labels])
         self.p = w / w.sum()
+        # focal-loss alpha per class from class frequencies: N / (K n_c), mean 1 over recordings. With
+        # balanced drawing every class is already seen equally often, so alpha is 1 for all.
+        self.alpha = None if balance else {c: len(labels) / (len(counts) * n) for c, n in counts.items()}
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -90,4 +93,7 @@ class AugmentedSampler(keras.utils.PyDataset):
             ms.append(m)
         x, m = np.stack(xs), np.stack(ms)
         y = one_hot([self.labels[j] for j in picks], self.class_ids)
-        return {"features": self.normalizer(x, m), "mask": m.astype(np.float32)}, y
+        inputs = {"features": self.normalizer(x, m), "mask": m.astype(np.float32)}
+        if self.alpha is None:
+            return inputs, y
+        return inputs, y, np.array([self.alpha[self.labels[j]] for j in picks], np.float32)  # (B,) sample weights
