@@ -60,8 +60,6 @@ def _mirror(cfg: HandConfig) -> HandConfig:
 def _hand(cfg: HandConfig, wrist: np.ndarray, right: bool, signer: Signer, play: float = 0.0, rot=None) -> np.ndarray:
     """(21, 3) hand points in body coordinates."""
     local = hand_points(cfg.handshape or "hamflathand", cfg.thumb, cfg.bending, play) * signer.hand_scale
-    if not right:
-        local = local * [1, 1, 1]
     R = hand_rotation(*_axis_letters(cfg), right=right)
     if rot is not None:
         axis, angle = rot
@@ -74,7 +72,7 @@ def _hand(cfg: HandConfig, wrist: np.ndarray, right: bool, signer: Signer, play:
 
 
 def _render_hand(cfg0: HandConfig, start: np.ndarray, segments: list[Segment], right: bool, signer: Signer, holds: tuple[int, int],
-                 rng: np.random.Generator, mirror_x: bool = False) -> np.ndarray:  # fmt: skip
+                 mirror_x: bool = False) -> np.ndarray:  # fmt: skip
     """(T, 21, 3) for one hand following its segments, with holds before and after."""
     frames = []
     pos, cfg = start.copy(), cfg0
@@ -112,7 +110,7 @@ def synthesize(text: str, signer: Signer | None = None, rng: np.random.Generator
     two_hands = sign.symmetry is not None or sign.nondominant is not None or any(seg.other for seg in segments)
     if two_hands and abs(start[0]) < 0.05:  # two hands at a central location sit side by side, not in one place
         start[0] -= TWO_HAND_GAP
-    right = _render_hand(dom_cfg, start, segments, True, signer, holds, rng)
+    right = _render_hand(dom_cfg, start, segments, True, signer, holds)
     T = len(right)
     # the non-dominant hand: symmetric, its own configuration held, doing its own part, or resting
     if sign.symmetry:
@@ -120,17 +118,18 @@ def synthesize(text: str, signer: Signer | None = None, rng: np.random.Generator
         cfg = sign.nondominant or (_mirror(dom_cfg) if lr else dom_cfg)
         lstart = location_point(sign.locations, sign.contacts, signer, right=False)
         lstart[0] = -start[0]
-        delay = len(segments) and segments[0].frames // 2 if "hamalternatingmotion" in sign.symmetry_modifiers + sign.repetitions else 0
-        left = _render_hand(cfg, lstart, segments, False, signer, (holds[0] + delay, holds[1]), rng, mirror_x=lr)[:T]
+        alternating = "hamalternatingmotion" in sign.symmetry_modifiers + sign.repetitions
+        delay = segments[0].frames // 2 if alternating else 0  # the other hand starts half a movement later
+        left = _render_hand(cfg, lstart, segments, False, signer, (holds[0] + delay, holds[1]), mirror_x=lr)[:T]
     elif sign.nondominant is not None or any(s.other for s in segments):
         cfg = sign.nondominant or dom_cfg
         lstart = location_point(sign.locations, sign.contacts, signer, right=False)
         lstart[0] = -start[0]
         other = [o for s in segments for o in s.other]
-        left = _render_hand(cfg, lstart, other, False, signer, (holds[0], 0), rng)
+        left = _render_hand(cfg, lstart, other, False, signer, (holds[0], 0))
     else:
         rest = HandConfig("hamflathand", extended_finger=["hamextfingerdo"], palm=["hampalmr"])
-        left = _render_hand(rest, REST_LEFT * [signer.shoulder_width / 0.36, 1, 1], [], False, signer, (T, 0), rng)
+        left = _render_hand(rest, REST_LEFT * [signer.shoulder_width / 0.36, 1, 1], [], False, signer, (T, 0))
     if len(left) < T:
         left = np.concatenate([left, np.repeat(left[-1:], T - len(left), axis=0)])
     left = left[:T]
