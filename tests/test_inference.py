@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hamrec.data.datasets import DatasetError
 from hamrec.inference.evaluate import evaluate_dir, evaluate_split
 from hamrec.inference.predict import Recognizer
 from hamrec.inference.report import report
@@ -71,6 +72,15 @@ def test_evaluate_a_labelled_folder(trained, tmp_path):
     m = evaluate_dir(model_path, other)
     assert m["count"] == 12 and m["top1"] >= 0.75 and set(m["per_class"]) == {"sign0", "sign1", "sign2"}
     assert m["top1"] <= m["top2"] <= m["top3"]
+
+
+def test_evaluate_a_folder_restricted_to_one_format(trained, tmp_path):
+    model_path, _, _ = trained
+    other = write_array_dataset(tmp_path / "mixed", classes=3, signers=1, reps=1, seed=3, noise=0.1)
+    (other / "notes.pose").write_bytes(b"")  # another format in the same folder, not in the manifest
+    assert evaluate_dir(model_path, other, fmt="array")["count"] == 3
+    with pytest.raises(DatasetError, match=r"no pose recordings \(--format pose expects \['.pose'\]\)"):
+        evaluate_dir(model_path, other, fmt="pose")
 
 
 def test_report_writes_every_plot_and_html(trained, tmp_path):

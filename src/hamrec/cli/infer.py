@@ -16,7 +16,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--model-path", default="models/hamnosys/main_model/best_model.keras", help="A .keras model written by hamrec")
     p.add_argument("--input", nargs="+", metavar="FILE", help="Recordings to recognise (.pose, .pkl, .tsd, .npy, .npz)")
     p.add_argument("--data-dir", help="Evaluate every labelled recording in this dataset folder")
-    p.add_argument("--format", choices=["auto"], default="auto", help="Dataset format (detected from the files)")
+    p.add_argument("--format", choices=["auto", "pose", "auslan", "signavatars", "array"], default="auto",
+                   help="Format of the --data-dir recordings (auto: detected from the files)")
     p.add_argument("--top-k", type=positive_int, default=3, help="Candidates to show per recording")
     p.add_argument("--json", action="store_true", help="Print one JSON document instead of text")
     p.add_argument("--output-dir", help="Where metrics.json, plots and index.html go (default: the model's visualizations/)")
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
 
         rec = Recognizer(model_path)
         if args.data_dir:
-            metrics = evaluate_dir(model_path, args.data_dir, rec)
+            metrics = evaluate_dir(model_path, args.data_dir, rec, fmt=args.format)
         else:
             split = "test" if rec.meta.get("split", {}).get("test") else "val"
             metrics = evaluate_split(model_path, split, rec)

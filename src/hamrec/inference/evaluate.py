@@ -8,6 +8,7 @@ import numpy as np
 
 from ..data.cache import RecordingCache
 from ..data.datasets import DatasetError, scan
+from ..data.formats import SUFFIXES
 from ..data.sequence import RecordingError
 from .predict import Recognizer
 
@@ -68,13 +69,22 @@ def evaluate_split(model_path: str | Path, split: str = "test", rec: Recognizer 
     return _evaluate(rec, [(e["path"], e["label"]) for e in entries], split, RecordingCache(cache_dir))
 
 
-def evaluate_dir(model_path: str | Path, data_dir: str | Path, rec: Recognizer | None = None, cache_dir: str | None = None) -> dict:
-    """Evaluate every labelled recording in a dataset folder (format detected from its files)."""
+def evaluate_dir(model_path: str | Path, data_dir: str | Path, rec: Recognizer | None = None, cache_dir: str | None = None,
+                 fmt: str = "auto") -> dict:  # fmt: skip
+    """Evaluate every labelled recording in a dataset folder.
+
+    ``fmt`` "auto" takes every recording the folder holds; a format name (pose, auslan,
+    signavatars, array) keeps only that format's files.
+    """
     rec = rec or Recognizer(model_path)
     data_dir = Path(data_dir)
     if not data_dir.exists():
         raise DatasetError(f"--data-dir: {data_dir} does not exist")
     samples, skipped = scan(data_dir.name, data_dir)
+    if fmt != "auto":
+        samples = [s for s in samples if SUFFIXES.get(Path(s.path).suffix.lower()) == fmt]
+        if not samples:
+            raise DatasetError(f"--data-dir {data_dir}: no {fmt} recordings (--format {fmt} expects {[k for k, v in SUFFIXES.items() if v == fmt]})")
     result = _evaluate(rec, [(s.path, s.label) for s in samples], str(data_dir), RecordingCache(cache_dir))
     result["skipped"] = skipped + result["skipped"]
     return result
