@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from hamrec.data.augment import AugmentConfig, augment, mirror
+from hamrec.data.augment import AugmentConfig, augment, gain, mirror, offset
 from hamrec.data.cache import RecordingCache
 from hamrec.data.datasets import DatasetError, resolve, scan
 from hamrec.data.formats import keypoints as kp
@@ -200,6 +200,30 @@ def test_augment_is_reproducible_and_changes_data():
     b = augment(seq, np.random.default_rng(5), AugmentConfig(rotate=1, noise=1))
     np.testing.assert_array_equal(a.data, b.data)
     assert not np.allclose(a.data[: min(len(a.data), 30)], seq.data[: len(a.data)])
+
+
+def test_sensor_calibration_moves_each_channel_by_its_own_spread():
+    """Glove channels differ in scale 100-fold: offsets and gains must follow each channel's spread."""
+    t = np.linspace(0, 1, 50)
+    data = np.stack([np.sin(6 * t), 100 * np.cos(6 * t)], axis=1)[:, :, None].astype(np.float32)  # (T, 2 channels, 1)
+    spread = data.std(axis=0)[:, 0]
+    moved = [offset(data, None, np.random.default_rng(s))[0] - data for s in range(20)]
+    per_channel = np.array([m[0, :, 0] for m in moved])  # (20, 2): the constant added to each channel
+    for m in moved:
+        np.testing.assert_allclose(m - m[:1], 0, atol=1e-3)  # constant over time
+    assert (np.abs(per_channel) <= 0.5 * spread + 1e-3).all() and (np.abs(per_channel).max(axis=0) > 0.2 * spread).all()
+    scaled, _ = gain(data, None, np.random.default_rng(0))
+    np.testing.assert_allclose(scaled.mean(axis=0), data.mean(axis=0), atol=1e-3)  # about the mean
+    ratio = scaled.std(axis=0)[:, 0] / spread
+    assert not np.allclose(ratio, 1) and ((ratio > 0.3) & (ratio < 3)).all()
+    glove = SignSequence(data, np.ones((50, 2), bool), 25, "auslan_glove", ["a", "b"])
+    assert not np.allclose(augment(glove, np.random.default_rng(1), AugmentConfig(**{f: 0 for f in _PROBS}, gain=1)).data, data)
+    keypoints = SignSequence(np.random.default_rng(0).normal(size=(30, kp.NUM_POINTS, 3)), np.ones((30, kp.NUM_POINTS), bool), 25, kp.LAYOUT, kp.POINTS)
+    only_gain = augment(keypoints, np.random.default_rng(1), AugmentConfig(**{f: 0 for f in _PROBS}, gain=1))
+    np.testing.assert_array_equal(only_gain.data, keypoints.data)  # body geometry is scaled by scale_shear, not per channel
+
+
+_PROBS = [f for f in AugmentConfig.__dataclass_fields__ if f != "gain"]
 
 
 def test_mirror_swaps_hands():

@@ -7,6 +7,7 @@ on training samples, after the split, one random version each time a sample is d
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -35,11 +36,24 @@ def scale_shear(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, sc
     return out, mask
 
 
-def shift(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, amount: float = 0.05, per_point: bool = False) -> Arrays:
-    """Add a constant offset, in units of the data's spread: one per dim (a camera placed
-    differently) or, for sensor channels, one per channel (a glove calibrated differently)."""
-    size = data.shape[1:] if per_point else data.shape[-1:]
-    return data + (rng.uniform(-amount, amount, size=size) * _unit(data)).astype(np.float32), mask
+def shift(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, amount: float = 0.05) -> Arrays:
+    """Add one constant offset per dim, in units of the data's spread (a camera placed differently)."""
+    return data + (rng.uniform(-amount, amount, size=data.shape[-1:]) * _unit(data)).astype(np.float32), mask
+
+
+def offset(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, amount: float = 0.5) -> Arrays:
+    """Sensor channels: add one constant per channel, in units of that channel's own spread over
+    the recording (a glove calibrated differently in another session). Sensor channels differ in
+    scale by an order of magnitude, so one unit for all would move some a lot and others not at all."""
+    _, spread = _channel_stats(data)
+    return data + (rng.uniform(-amount, amount, size=data.shape[1:]) * spread).astype(np.float32), mask
+
+
+def gain(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, sigma: float = 0.2) -> Arrays:
+    """Sensor channels: scale each channel about its mean by a log-normal factor (a sensor whose gain differs)."""
+    mean, _ = _channel_stats(data)
+    factor = np.exp(rng.normal(0, sigma, size=data.shape[1:]))
+    return (mean + (data - mean) * factor).astype(np.float32), mask
 
 
 def speed(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, low: float = 0.8, high: float = 1.25) -> Arrays:
@@ -76,6 +90,13 @@ def _unit(data: np.ndarray) -> float:
     return u if np.isfinite(u) and u > 0 else 1.0
 
 
+def _channel_stats(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(T, P, D) -> (P, D) mean and standard deviation over time of every channel, 0 where never seen."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN channels: their statistics become 0 below
+        return np.nan_to_num(np.nanmean(data, axis=0)), np.nan_to_num(np.nanstd(data, axis=0))
+
+
 def mirror(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> Arrays:
     """Mirror left/right: negate x about the centre and swap left and right points (keypoints only)."""
     c = np.nanmean(data[..., 0])
@@ -105,7 +126,8 @@ class AugmentConfig:
 
     rotate: float = 0.5
     scale_shear: float = 0.5
-    shift: float = 0.5
+    shift: float = 0.5  # keypoints: one offset per dim; sensor channels: one per channel (``offset``)
+    gain: float = 0.5  # sensor channels only
     speed: float = 0.5
     temporal_crop: float = 0.5
     frame_dropout: float = 0.3
@@ -114,19 +136,17 @@ class AugmentConfig:
     mask_part: float = 0.1
 
 
-_SPATIAL = {"rotate": rotate, "scale_shear": scale_shear, "mirror": mirror, "mask_part": mask_part}
-_ANY = {"shift": shift, "speed": speed, "temporal_crop": temporal_crop, "frame_dropout": frame_dropout, "noise": noise}
+_ANY = {"speed": speed, "temporal_crop": temporal_crop, "frame_dropout": frame_dropout, "noise": noise}
+_SPATIAL = {"rotate": rotate, "scale_shear": scale_shear, "shift": shift, "mirror": mirror, "mask_part": mask_part}
+_SENSOR = {"shift": offset, "gain": gain}
 
 
 def augment(seq: SignSequence, rng: np.random.Generator, cfg: AugmentConfig = AugmentConfig()) -> SignSequence:
-    """One random version of ``seq``. Spatial transforms that need body geometry apply to keypoints only."""
+    """One random version of ``seq``. Spatial transforms that need body geometry apply to keypoints
+    only; other layouts (gloves, SMPL-X parameters, arrays) get per-channel calibration changes."""
     data, mask = seq.data, seq.mask
-    transforms = dict(_ANY)
-    if seq.layout == kp.LAYOUT:
-        transforms.update(_SPATIAL)
-    else:
-        transforms["shift"] = lambda d, m, r: shift(d, m, r, per_point=True)
-    for name in ("temporal_crop", "speed", "frame_dropout", "rotate", "scale_shear", "shift", "mirror", "mask_part", "noise"):
+    transforms = {**_ANY, **(_SPATIAL if seq.layout == kp.LAYOUT else _SENSOR)}
+    for name in ("temporal_crop", "speed", "frame_dropout", "rotate", "scale_shear", "shift", "gain", "mirror", "mask_part", "noise"):
         if name in transforms and rng.random() < getattr(cfg, name):
             data, mask = transforms[name](data, mask, rng)
     return replace(seq, data=data, mask=mask)
