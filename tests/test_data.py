@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from hamrec.data.augment import AugmentConfig, augment, gain, mirror, offset
+from hamrec.data.augment import AugmentConfig, augment, channel_spread, gain, mirror, offset
 from hamrec.data.cache import RecordingCache
 from hamrec.data.datasets import DatasetError, resolve, scan
 from hamrec.data.formats import keypoints as kp
@@ -211,7 +211,16 @@ def test_sensor_calibration_moves_each_channel_by_its_own_spread():
     per_channel = np.array([m[0, :, 0] for m in moved])  # (20, 2): the constant added to each channel
     for m in moved:
         np.testing.assert_allclose(m - m[:1], 0, atol=1e-3)  # constant over time
-    assert (np.abs(per_channel) <= 0.5 * spread + 1e-3).all() and (np.abs(per_channel).max(axis=0) > 0.2 * spread).all()
+    assert (np.abs(per_channel) <= spread + 1e-3).all() and (np.abs(per_channel).max(axis=0) > 0.4 * spread).all()
+    # a hand at rest (constant channel) still gets calibration offsets in units of the training set's spread
+    rest = np.concatenate([data, np.full((50, 1, 1), 3.0, np.float32)], axis=1)
+    other = SignSequence(rest + 1, np.ones((50, 3), bool), 25, "auslan_glove", ["a", "b", "c"])
+    train_spread = channel_spread([SignSequence(rest, np.ones((50, 3), bool), 25, "auslan_glove", ["a", "b", "c"]), other])
+    np.testing.assert_allclose(train_spread, np.concatenate([rest, rest + 1]).std(axis=0), rtol=1e-3)
+    assert train_spread[2, 0] == 0.5  # the channel constant within each recording
+    assert offset(rest, None, np.random.default_rng(0))[0][:, 2].std() == 0 and offset(rest, None, np.random.default_rng(0))[0][0, 2] == 3.0
+    shifted = offset(rest, None, np.random.default_rng(0), spread=train_spread)[0][:, 2]
+    assert shifted[0] != 3.0 and abs(shifted[0] - 3.0) <= 0.5
     scaled, _ = gain(data, None, np.random.default_rng(0))
     np.testing.assert_allclose(scaled.mean(axis=0), data.mean(axis=0), atol=1e-3)  # about the mean
     ratio = scaled.std(axis=0)[:, 0] / spread

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
@@ -41,12 +42,14 @@ def shift(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, amount: 
     return data + (rng.uniform(-amount, amount, size=data.shape[-1:]) * _unit(data)).astype(np.float32), mask
 
 
-def offset(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, amount: float = 0.5) -> Arrays:
-    """Sensor channels: add one constant per channel, in units of that channel's own spread over
-    the recording (a glove calibrated differently in another session). Sensor channels differ in
-    scale by an order of magnitude, so one unit for all would move some a lot and others not at all."""
-    _, spread = _channel_stats(data)
-    return data + (rng.uniform(-amount, amount, size=data.shape[1:]) * spread).astype(np.float32), mask
+def offset(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, amount: float = 1.0, spread: np.ndarray | None = None) -> Arrays:
+    """Sensor channels: add one constant per channel (a glove calibrated differently in another
+    session), up to ``amount`` times that channel's ``spread`` across the training recordings
+    (see :func:`channel_spread`), or across this recording when none is given. Channels differ
+    in scale by an order of magnitude, and a hand at rest barely moves within one sign while its
+    calibration still shifts between sessions, so the unit is per channel and dataset-wide."""
+    unit = _channel_stats(data)[1] if spread is None else spread
+    return data + (rng.uniform(-amount, amount, size=data.shape[1:]) * unit).astype(np.float32), mask
 
 
 def gain(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, sigma: float = 0.2) -> Arrays:
@@ -88,6 +91,11 @@ def _unit(data: np.ndarray) -> float:
     """The typical spread of the values, so that amounts mean the same for pixels and metres."""
     u = float(np.nanstd(data))
     return u if np.isfinite(u) and u > 0 else 1.0
+
+
+def channel_spread(seqs: list[SignSequence]) -> np.ndarray:
+    """(P, D) standard deviation of every channel over all frames of ``seqs`` (0 where never seen)."""
+    return _channel_stats(np.concatenate([np.where(s.mask[..., None], s.data, np.nan) for s in seqs]))[1]
 
 
 def _channel_stats(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -138,14 +146,15 @@ class AugmentConfig:
 
 _ANY = {"speed": speed, "temporal_crop": temporal_crop, "frame_dropout": frame_dropout, "noise": noise}
 _SPATIAL = {"rotate": rotate, "scale_shear": scale_shear, "shift": shift, "mirror": mirror, "mask_part": mask_part}
-_SENSOR = {"shift": offset, "gain": gain}
 
 
-def augment(seq: SignSequence, rng: np.random.Generator, cfg: AugmentConfig = AugmentConfig()) -> SignSequence:
+def augment(seq: SignSequence, rng: np.random.Generator, cfg: AugmentConfig = AugmentConfig(), spread: np.ndarray | None = None) -> SignSequence:
     """One random version of ``seq``. Spatial transforms that need body geometry apply to keypoints
-    only; other layouts (gloves, SMPL-X parameters, arrays) get per-channel calibration changes."""
+    only; other layouts (gloves, SMPL-X parameters, arrays) get per-channel calibration changes,
+    with offsets in units of ``spread`` (P, D) when given (:func:`channel_spread` of the training set)."""
     data, mask = seq.data, seq.mask
-    transforms = {**_ANY, **(_SPATIAL if seq.layout == kp.LAYOUT else _SENSOR)}
+    sensor = {"shift": partial(offset, spread=spread), "gain": gain}  # a sensor's "shift" is a calibration offset
+    transforms = {**_ANY, **(_SPATIAL if seq.layout == kp.LAYOUT else sensor)}
     for name in ("temporal_crop", "speed", "frame_dropout", "rotate", "scale_shear", "shift", "gain", "mirror", "mask_part", "noise"):
         if name in transforms and rng.random() < getattr(cfg, name):
             data, mask = transforms[name](data, mask, rng)

@@ -7,7 +7,8 @@ import math
 import keras
 import numpy as np
 
-from ..data.augment import AugmentConfig, augment
+from ..data.augment import AugmentConfig, augment, channel_spread
+from ..data.formats import keypoints as kp
 from ..data.sequence import SignSequence
 from ..features import FeatureSpec, Normalizer, prepare
 
@@ -71,6 +72,8 @@ class AugmentedSampler(keras.utils.PyDataset):
         # focal-loss alpha per class from class frequencies: N / (K n_c), mean 1 over recordings. With
         # balanced drawing every class is already seen equally often, so alpha is 1 for all.
         self.alpha = None if balance else {c: len(labels) / (len(counts) * n) for c, n in counts.items()}
+        # units of the per-channel calibration offsets for sensor layouts (unused for keypoints)
+        self.spread = None if spec.layout == kp.LAYOUT else channel_spread(seqs)
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -87,7 +90,7 @@ class AugmentedSampler(keras.utils.PyDataset):
         for j in picks:
             seq = self.seqs[j]
             if self.augment_cfg is not None and rng.random() < self.p_augment:
-                seq = augment(seq, rng, self.augment_cfg)
+                seq = augment(seq, rng, self.augment_cfg, self.spread)
             x, m = prepare(seq, self.spec)
             xs.append(x)
             ms.append(m)
