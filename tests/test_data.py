@@ -235,6 +235,18 @@ def test_sensor_calibration_moves_each_channel_by_its_own_spread():
 _PROBS = [f for f in AugmentConfig.__dataclass_fields__ if f != "gain"]
 
 
+def test_sampler_offsets_glove_channels_in_training_set_units():
+    rng = np.random.default_rng(0)
+    seqs = [SignSequence(rng.normal(size=(20, 2, 1)) * [[10.0], [0.1]], np.ones((20, 2), bool), 25, "auslan_glove", ["a", "b"]) for _ in range(4)]
+    sampler = AugmentedSampler(seqs, ["x", "y", "x", "y"], {"x": 0, "y": 1}, FeatureSpec("auslan_glove", 2, 1, seq_len=8), Normalizer([0] * 4, [1] * 4),
+                               batch_size=4, augment_factor=1, seed=0)  # fmt: skip
+    np.testing.assert_allclose(sampler.spread, channel_spread(seqs))
+    assert sampler.spread[0, 0] > 50 * sampler.spread[1, 0]
+    points = SignSequence(rng.normal(size=(20, kp.NUM_POINTS, 3)), np.ones((20, kp.NUM_POINTS), bool), 25, kp.LAYOUT, kp.POINTS)
+    spec = FeatureSpec(kp.LAYOUT, kp.NUM_POINTS, 3, seq_len=8)
+    assert AugmentedSampler([points], ["x"], {"x": 0}, spec, Normalizer([0], [1]), augment_factor=1).spread is None  # keypoints: camera shift
+
+
 def test_mirror_swaps_hands():
     data = np.zeros((2, kp.NUM_POINTS, 3), np.float32)
     data[:, kp.LEFT_HAND] = [10, 0, 0]
