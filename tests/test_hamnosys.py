@@ -44,6 +44,7 @@ def test_round_trips():
     text = ham("hamsymmlr,hamflathand,hamthumboutmod,hamextfingeru,hampalml,hamchest,hamparbegin,hammoveo,hamplus,hammovei,hamparend,hamrepeatfromstart")
     names = H.to_names(text)
     assert H.from_names(names) == text and H.from_names(",".join(names)) == text
+    assert H.from_text(text) == text and H.from_text(",".join(names)) == text  # what a user may type: either form
     sigml = H.to_sigml(text, "TEST")
     assert sigml.startswith('<sigml><hns_sign gloss="TEST">') and "<hamflathand/>" in sigml
     assert H.from_sigml(sigml) == [("TEST", text)]

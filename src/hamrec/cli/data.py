@@ -77,7 +77,7 @@ def synth(args) -> int:
     import json
     from pathlib import Path
 
-    from ..hamnosys import HamNoSysError, from_names, parse
+    from ..hamnosys import HamNoSysError, from_text, parse
     from ..synth import write_dataset
     from ..synth.lexicon import builtin_lexicon
 
@@ -98,8 +98,7 @@ def synth(args) -> int:
     usable = []
     for gloss, text in lexicon:
         try:
-            if not any(0xE000 <= ord(c) <= 0xE0F1 for c in text):
-                text = from_names(text)
+            text = from_text(text)
             parse(text)
             usable.append((gloss.replace("/", "_"), text))
         except HamNoSysError as e:

@@ -11,15 +11,10 @@ from pathlib import Path
 
 
 def show(text: str, gloss: str) -> int:
-    from ..hamnosys import HamNoSysError, from_names, parse, to_names, to_sigml
+    from ..hamnosys import HamNoSysError, from_text, parse, to_names, to_sigml
 
-    if not any(0xE000 <= ord(c) <= 0xE0F1 for c in text):  # also accept "hamflathand,hamextfingeru,..."
-        try:
-            text = from_names(text)
-        except HamNoSysError as e:
-            print(f"hamrec hamnosys: error: {e}", file=sys.stderr)
-            return 2
     try:
+        text = from_text(text)  # also accept "hamflathand,hamextfingeru,..."
         sign = parse(text)
     except HamNoSysError as e:
         print(f"hamrec hamnosys: error: {e}", file=sys.stderr)

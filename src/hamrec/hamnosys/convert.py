@@ -32,6 +32,14 @@ def from_names(names: list[str] | str) -> str:
     return "".join(out)
 
 
+def from_text(text: str) -> str:
+    """What a user types -> Unicode string: HamNoSys characters as they are, or comma-separated
+    symbol names (``"hamflathand,hamextfingeru"``) converted with :func:`from_names`."""
+    if any(0xE000 <= ord(c) <= 0xE0F1 for c in text):  # the HamNoSys private-use area
+        return text
+    return from_names(text)
+
+
 def to_sigml(text: str, gloss: str = "") -> str:
     """A SiGML document for one sign: ``<sigml><hns_sign gloss=…><hamnosys_manual><hamflathand/>…``."""
     tags = "".join(f"<{n}/>" for n in to_names(text) if n != "space")
