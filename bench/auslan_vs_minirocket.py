@@ -26,6 +26,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import numpy as np  # noqa: E402
+from timing import median_time  # noqa: E402  (bench/timing.py)
 
 PROTOCOLS = {
     "train 4 -> test 5-9": (["tctodd4"], ["tctodd5", "tctodd6", "tctodd7", "tctodd8", "tctodd9"]),
@@ -47,16 +48,6 @@ HAMREC_CONFIGS = {
 def topk(probs: np.ndarray, y: np.ndarray, k: int) -> float:
     order = np.argsort(-probs, axis=1)[:, :k]
     return float((order == y[:, None]).any(axis=1).mean())
-
-
-def latency(fn, n: int = 30) -> float:
-    fn()
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def run_hamrec(train, test, classes, draws: int, seed: int, lr: float = 5e-4, label_smoothing: float = 0.0, gamma: float = 2.0) -> dict:
@@ -91,7 +82,7 @@ def run_hamrec(train, test, classes, draws: int, seed: int, lr: float = 5e-4, la
     import torch
 
     with torch.inference_mode():
-        lat = latency(lambda: single(torch.from_numpy(one["features"]), torch.from_numpy(one["mask"])))
+        lat = median_time(lambda: single(torch.from_numpy(one["features"]), torch.from_numpy(one["mask"])), 30, warmup=True)
     return {"top1": topk(probs, y, 1), "top3": topk(probs, y, 3), "train_s": train_time, "latency_ms": lat * 1000}
 
 
@@ -116,7 +107,7 @@ def run_minirocket(train, test, classes, length: int, seed: int) -> dict:
     scores[:, clf.estimator_.classes_.astype(int)] = raw
     top3 = topk(scores, y, 3)
     one = xt[:1]
-    lat = latency(lambda: clf.predict(one))
+    lat = median_time(lambda: clf.predict(one), 30, warmup=True)
     return {"top1": float((pred == y).mean()), "top3": top3, "train_s": train_time, "latency_ms": lat * 1000}
 
 

@@ -9,23 +9,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-
-def median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from timing import median_time  # noqa: E402  (bench/timing.py)
 
 
 def main() -> None:
@@ -57,8 +48,7 @@ def main() -> None:
         load = median_time(lambda: Recognizer(args.model), args.repeats)
         rec = Recognizer(args.model)
         one = [seqs[0]]
-        rec.probabilities(one)  # warm-up
-        single = median_time(lambda: rec.probabilities(one), 50)
+        single = median_time(lambda: rec.probabilities(one), 50, warmup=True)
         batch = seqs[:64]
         batched = median_time(lambda: rec.probabilities(batch), 10) / len(batch)
         prep_one = median_time(lambda: rec.inputs(one), 50)
