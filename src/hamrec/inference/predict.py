@@ -104,10 +104,11 @@ class Recognizer:
 
 def _trace_single(model, x: dict[str, np.ndarray]):
     """A TorchScript function (features, mask) -> probabilities for batch size 1, or None."""
-    import os
     import warnings
 
-    if os.environ.get("KERAS_BACKEND", "torch") != "torch":
+    import keras
+
+    if keras.backend.backend() != "torch":
         return None
     import torch
 

@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-
 from ..atomic import write_json
 from ..data.augment import AugmentConfig
 from ..data.cache import RecordingCache, default_cache_dir

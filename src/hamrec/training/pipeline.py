@@ -72,8 +72,9 @@ class AugmentedSampler(keras.utils.PyDataset):
         # focal-loss alpha per class from class frequencies: N / (K n_c), mean 1 over recordings. With
         # balanced drawing every class is already seen equally often, so alpha is 1 for all.
         self.alpha = None if balance else {c: len(labels) / (len(counts) * n) for c, n in counts.items()}
-        # units of the per-channel calibration offsets for sensor layouts (unused for keypoints)
-        self.spread = None if spec.layout == kp.LAYOUT else channel_spread(seqs)
+        # units of the per-channel calibration offsets for sensor layouts (keypoints, or no augmentation: not needed)
+        augments = augment_cfg is not None and self.p_augment > 0
+        self.spread = channel_spread(seqs) if augments and spec.layout != kp.LAYOUT else None
         self.epoch = 0
 
     def __len__(self) -> int:
