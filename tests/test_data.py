@@ -159,9 +159,18 @@ def test_min_samples_drops_rare_classes(tmp_path):
         f.write("s0/c0_0.npy,rare,,,signer0\n")
     idx = build_index([str(folder)], "unused", RecordingCache(None), min_samples=2, log=quiet)
     assert "rare" not in idx.classes
-    assert {"file": "class rare", "reason": "1 recordings; --min-samples is 2"} in idx.skipped
+    rare = next(s for s in idx.skipped if s["file"] == "class rare")
+    assert rare["reason"].startswith("1 recordings (") and "c0_0.npy" in rare["reason"] and "--min-samples is 2" in rare["reason"]
     with pytest.raises(DatasetError, match="--min-samples 100"):
         build_index([str(folder)], "unused", RecordingCache(None), min_samples=100, log=quiet)
+
+
+def test_a_label_folder_wins_over_a_name_ending_in_digits(tmp_path):
+    for name in ("0a1b-532692340931.npy", "plain.npy"):
+        (tmp_path / "hallo").mkdir(exist_ok=True)
+        np.save(tmp_path / "hallo" / name, np.zeros((5, 2, 1), np.float32))
+    samples, _ = scan("uuid", tmp_path)
+    assert sorted(s.label for s in samples) == ["hallo", "hallo"]
 
 
 def test_keypoints_normalised_by_shoulders():
@@ -176,6 +185,51 @@ def test_keypoints_normalised_by_shoulders():
     np.testing.assert_allclose(pos[kp.INDEX["LEFT_SHOULDER"]], [0.5, 0, 0])
     np.testing.assert_allclose(pos[kp.RIGHT_HAND.start], [-0.25, 1.0, 0])
     assert spec.num_features == x.shape[1] == (51 + 42) * 3
+
+
+def test_keypoints_without_a_body_are_centred_on_the_face_and_scaled_by_the_hand():
+    # a webcam crop: face centre and one hand, no shoulders (as in dgs11)
+    rng = np.random.default_rng(0)
+    data = np.full((6, kp.NUM_POINTS, 3), np.nan, np.float32)
+    mask = np.zeros((6, kp.NUM_POINTS), bool)
+    data[:, kp.INDEX["NOSE"]] = [0.5, 0.3, 0]
+    data[:, kp.RIGHT_HAND] = rng.uniform(0.4, 0.7, (6, 21, 3))
+    data[:, kp.RIGHT_HAND.start + 9, :2] = data[:, kp.RIGHT_HAND.start, :2] + [0, -0.05]  # hand length 0.05
+    mask[:, kp.INDEX["NOSE"]] = mask[:, kp.RIGHT_HAND] = True
+    spec = FeatureSpec(kp.LAYOUT, kp.NUM_POINTS, 3, seq_len=6, velocity=False)
+    x, _ = prepare(SignSequence(data, mask, 30, kp.LAYOUT, kp.POINTS), spec)
+    pos = x[:, : kp.NUM_POINTS * 3].reshape(6, kp.NUM_POINTS, 3)
+    np.testing.assert_allclose(pos[:, kp.INDEX["NOSE"]], 0, atol=1e-6)  # centred on the face
+    np.testing.assert_allclose(pos[:, kp.RIGHT_HAND.start, :2], (data[:, kp.RIGHT_HAND.start, :2] - [0.5, 0.3]) / 0.2, rtol=1e-4)
+    # the same person further from the camera (half the size) and elsewhere in the frame: the same features
+    moved = np.where(mask[..., None], data * 0.5 + [0.2, 0.1, 0], np.nan).astype(np.float32)
+    y, _ = prepare(SignSequence(moved, mask, 30, kp.LAYOUT, kp.POINTS), spec)
+    np.testing.assert_allclose(y[:, : kp.NUM_POINTS * 3], x[:, : kp.NUM_POINTS * 3], atol=1e-4)
+
+
+def test_centred_features_ignore_a_constant_offset_per_channel():
+    rng = np.random.default_rng(1)
+    data = rng.normal(size=(20, 4, 1)).astype(np.float32)
+    shifted = data + rng.normal(size=(1, 4, 1)).astype(np.float32) * 3  # a glove calibrated on another day
+    spec = FeatureSpec("auslan_glove", 4, 1, seq_len=16, velocity=True, centred=True)
+    (x, m), (y, _) = (prepare(SignSequence(d, np.ones((20, 4), bool), 100, "auslan_glove", list("abcd")), spec) for d in (data, shifted))
+    assert spec.num_features == x.shape[1] == 12 and m.all()
+    assert not np.allclose(x[:, :4], y[:, :4])  # absolute values move with the calibration
+    np.testing.assert_allclose(x[:, 4:], y[:, 4:], atol=1e-5)  # velocity and centred values do not
+    np.testing.assert_allclose(x[:, 8:].mean(axis=0), 0, atol=1e-6)
+    only = FeatureSpec("auslan_glove", 4, 1, seq_len=16, centred=True, absolute=False)
+    assert only.num_features == prepare(SignSequence(data, np.ones((20, 4), bool), 100, "auslan_glove", list("abcd")), only)[0].shape[1] == 8
+
+
+def test_normaliser_does_not_magnify_a_feature_that_barely_varies():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(50, 4)).astype(np.float32)
+    x[:, 3] = rng.normal(scale=1e-5, size=50)  # like MediaPipe's wrist z
+    norm = Normalizer.fit([x], [np.ones(50, bool)])
+    np.testing.assert_allclose(norm.std[:3], x[:, :3].std(axis=0), rtol=1e-4)
+    assert norm.std[3] >= 0.005  # floored: 0.001 of noise stays small instead of becoming 100 standard deviations
+    noisy = x + np.float32(0.001)
+    assert np.abs(norm(noisy, np.ones(50, bool)) - norm(x, np.ones(50, bool))).max() < 0.5
 
 
 def test_missing_points_are_interpolated():

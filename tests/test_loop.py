@@ -53,7 +53,8 @@ def quiet(line):
 def test_stall_restarts_with_a_changed_learning_rate(tmp_path, array_dataset):
     fn, calls = scripted([ok(0.5), ok(0.95)])
     summary = run_loop(config(tmp_path, array_dataset), quiet, fn)
-    assert [c["run"] for c in calls] == ["batch01-attempt1", "batch01-attempt2"]
+    assert [c["run"] for c in calls] == ["batch01-attempt1", "batch01-attempt2"]  # below the threshold: restarted
+    assert [c["stop_at"] for c in calls] == [None, None]  # the all-classes run is never cut at the threshold
     assert calls[1]["lr"] == pytest.approx(calls[0]["lr"] / 2)
     assert [r["learning_rate"] for r in summary["training_runs"]] == [c["lr"] for c in calls]
     assert summary["best_accuracy"] == 0.95 and summary["best_model"]["run_id"] == "batch01-attempt2"
@@ -88,15 +89,24 @@ def test_class_batches_share_one_label_space(tmp_path):
     fn, calls = scripted([ok(0.95), ok(0.92)])
     summary = run_loop(config(tmp_path, data, max_classes_per_batch=2), quiet, fn)
     assert [c["classes"] for c in calls] == [2, 3]  # validation always covers every class seen so far
-    assert [c["stop_at"] for c in calls] == [0.9, 0.9]  # every batch stops at the threshold
+    # stepping stones stop at the threshold; the run over all classes trains on to early stopping
+    assert [c["stop_at"] for c in calls] == [0.9, None]
     assert summary["plan"] == [["sign0", "sign1"], ["sign2"]]
     assert summary["best_model"]["classes"] == 3  # more classes beats a higher score on fewer
 
 
+def test_stop_at_threshold_also_cuts_the_all_classes_run(tmp_path):
+    data = write_array_dataset(tmp_path / "d", classes=3)
+    fn, calls = scripted([ok(0.95), ok(0.92)])
+    run_loop(config(tmp_path, data, max_classes_per_batch=2, stop_at_threshold=True), quiet, fn)
+    assert [c["stop_at"] for c in calls] == [0.9, 0.9]
+
+
 def test_threshold_triggers_inference_and_only_expected_files_remain(tmp_path, array_dataset):
-    fn, _ = scripted([ok(0.95)])
+    fn, calls = scripted([ok(0.95)])
     cfg = config(tmp_path, array_dataset, run_inference=True)
     summary = run_loop(cfg, quiet, fn)
+    assert len(calls) == 1  # reached: no restart, straight to inference
     model_dir = Path(cfg.model_dir)
     assert summary["threshold_reached"] and summary["status"] == "finished"
     assert set(os.listdir(model_dir)) == EXPECTED_FILES

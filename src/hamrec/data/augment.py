@@ -87,10 +87,14 @@ def noise(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, sigma: f
     return data + rng.normal(0, sigma * _unit(data), size=data.shape).astype(np.float32), mask
 
 
-def _unit(data: np.ndarray) -> float:
-    """The typical spread of the values, so that amounts mean the same for pixels and metres."""
-    u = float(np.nanstd(data))
-    return u if np.isfinite(u) and u > 0 else 1.0
+def _unit(data: np.ndarray) -> np.ndarray:
+    """(D,) typical spread of each coordinate (x, y, z …), so that amounts mean the same for pixels
+    and metres — per coordinate, because MediaPipe's z is on another scale than x and y, and
+    standardised features would magnify noise sized by x and y on it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a coordinate never seen: unit 1 below
+        u = np.nanstd(data.reshape(-1, data.shape[-1]), axis=0)
+    return np.where(np.isfinite(u) & (u > 0), u, 1.0).astype(np.float32)
 
 
 def channel_spread(seqs: list[SignSequence]) -> np.ndarray:

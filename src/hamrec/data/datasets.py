@@ -160,7 +160,8 @@ def _scan_files(name: str, root: Path, files: list[Path]) -> tuple[list[Sample],
     for p in files:
         label = label_from_name(p.name) if p.suffix == ".tsd" else None
         m = _NUMBERED.match(p.name)
-        label = label or (m["label"] if m else None) or (p.parent.name if p.parent != root else None)
+        # a <label>/<file> folder wins over the name rule: uuid-like names may end in -<digits>
+        label = label or (p.parent.name if p.parent != root else None) or (m["label"] if m else None)
         if not label:
             skipped.append({"file": str(p), "reason": "no label: expected <label>/<file> folders, a <label>-<n> file name or a manifest.csv"})
             continue

@@ -90,7 +90,8 @@ def build_index(
     counts = collections.Counter(s.label for s in usable)
     rare = sorted(c for c, n in counts.items() if n < min_samples)
     for c in rare:
-        skipped.append({"file": f"class {c}", "reason": f"{counts[c]} recordings; --min-samples is {min_samples}"})
+        files = [s.path for s in usable if s.label == c]
+        skipped.append({"file": f"class {c}", "reason": f"{counts[c]} recordings ({', '.join(files[:5])}); --min-samples is {min_samples}"})
     usable = sorted((s for s in usable if counts[s.label] >= min_samples), key=lambda s: (s.label, s.group, s.path))
     if not usable:
         raise DatasetError(f"no class has at least --min-samples {min_samples} recordings")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -20,6 +21,10 @@ class FeatureSpec:
         dims: D, values per point.
         seq_len: frames the model sees; longer recordings are resampled, shorter ones padded.
         velocity: whether frame-to-frame differences are appended as features.
+        centred: whether the values minus their mean over the recording are appended: the part
+            of the features that a constant offset per channel (a glove calibrated on another
+            day, a camera placed elsewhere) cannot move. Saved models without it read False.
+        absolute: whether the values themselves are features (a sign's location on the body).
     """
 
     layout: str
@@ -27,13 +32,15 @@ class FeatureSpec:
     dims: int
     seq_len: int = 64
     velocity: bool = True
+    centred: bool = False
+    absolute: bool = True
 
     @property
     def num_features(self) -> int:
         base = self.num_points * self.dims
         if self.layout == kp.LAYOUT:
             base += 42 * self.dims  # hands relative to their wrist
-        return base * (2 if self.velocity else 1)
+        return base * (self.absolute + self.velocity + self.centred)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -60,20 +67,41 @@ def _interpolate_missing(x: np.ndarray) -> np.ndarray:
     return x
 
 
+#: shoulder width / hand length (wrist to middle-finger knuckle) of an adult: about 4, so that
+#: recordings scaled by the hand land on the same scale as those scaled by the shoulders
+SHOULDERS_PER_HAND = 4.0
+
+
+def _reference(data: np.ndarray) -> tuple[np.ndarray, float]:
+    """(T, 51, D) canonical keypoints (NaN where missing) -> centre (D,) and scale, from what the recording has.
+
+    Shoulders give both (their midpoint, their width). Recordings without a body — webcam crops
+    that show hands and face only — are centred on the face (the nose) or, without one, on the
+    hands' mean wrist position, and scaled by the hand length, never by the spread of whatever
+    points happen to be present (which would move with the sign itself).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: handled by the checks below
+        ls, rs = data[:, kp.INDEX["LEFT_SHOULDER"]], data[:, kp.INDEX["RIGHT_SHOULDER"]]
+        width = np.nanmedian(np.linalg.norm((ls - rs)[:, :2], axis=-1))
+        if np.isfinite(width) and width > 1e-6:
+            return np.nanmean((ls + rs) / 2, axis=0), float(width)
+        hands = [data[:, h] for h in (kp.LEFT_HAND, kp.RIGHT_HAND)]  # (T, 21, D) each
+        length = np.nanmedian(np.concatenate([np.linalg.norm((h[:, 9] - h[:, 0])[:, :2], axis=-1) for h in hands]))
+        scale = float(length * SHOULDERS_PER_HAND) if np.isfinite(length) and length > 1e-6 else np.nan
+        nose = data[:, kp.INDEX["NOSE"]]
+        centre = np.nanmean(nose, axis=0) if not np.isnan(nose).all() else np.nanmean(np.concatenate([h[:, 0] for h in hands]), axis=0)
+        if np.isnan(centre).all():
+            centre = np.nanmean(data.reshape(-1, data.shape[-1]), axis=0)
+        if not np.isfinite(scale):
+            scale = float(np.nanstd(data[..., :2]) * 2)
+    return np.nan_to_num(centre), scale if np.isfinite(scale) and scale > 1e-6 else 1.0
+
+
 def _body_normalise(data: np.ndarray) -> np.ndarray:
-    """(T, 51, D) canonical keypoints -> (T, 93, D): centred and scaled by the shoulders, plus hands minus wrist."""
-    ls, rs = data[:, kp.INDEX["LEFT_SHOULDER"]], data[:, kp.INDEX["RIGHT_SHOULDER"]]
-    mid = (ls + rs) / 2  # (T, D)
-    if np.isnan(mid).all():
-        center = np.nanmean(data.reshape(-1, data.shape[-1]), axis=0)
-        scale = np.nanstd(data[..., :2]) * 2
-    else:
-        center = np.nanmean(mid, axis=0)
-        width = np.linalg.norm((ls - rs)[:, :2], axis=-1)
-        scale = np.nanmedian(width) if not np.isnan(width).all() else np.nan
-    if not np.isfinite(scale) or scale <= 1e-6:
-        scale = 1.0
-    pos = (data - center) / scale
+    """(T, 51, D) canonical keypoints -> (T, 93, D): centred and scaled by the body (see :func:`_reference`), plus hands minus wrist."""
+    centre, scale = _reference(data)
+    pos = (data - centre) / scale
     hands = [pos[:, kp.LEFT_HAND] - pos[:, kp.LEFT_HAND.start, None], pos[:, kp.RIGHT_HAND] - pos[:, kp.RIGHT_HAND.start, None]]
     return np.concatenate([pos] + hands, axis=1)
 
@@ -110,13 +138,20 @@ def prepare(seq: SignSequence, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarra
     """One recording -> un-normalised model input: (seq_len, F) features (NaN where unseen) and (seq_len,) mask."""
     spec.check(seq)
     x, mask = fix_length(extract(seq), spec.seq_len)
+    parts = [x] if spec.absolute else []
     if spec.velocity:
         v = np.zeros_like(x)
         v[1:] = x[1:] - x[:-1]
         v[~mask] = 0
         v[1:][~mask[:-1]] = 0
-        x = np.concatenate([x, v], axis=1)
-    return x, mask
+        parts.append(v)
+    if spec.centred:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a channel never seen stays NaN, as in x
+            c = x - np.nanmean(x[mask], axis=0)
+        c[~mask] = 0
+        parts.append(c)
+    return np.concatenate(parts, axis=1), mask
 
 
 class Normalizer:
@@ -133,9 +168,15 @@ class Normalizer:
     def fit(cls, xs: list[np.ndarray], masks: list[np.ndarray]) -> "Normalizer":
         """Fit on (seq_len, F) inputs and their (seq_len,) masks (valid frames only)."""
         frames = np.concatenate([x[m] for x, m in zip(xs, masks)], axis=0)
-        mean = np.nan_to_num(np.nanmean(frames, axis=0))
-        std = np.nan_to_num(np.nanstd(frames, axis=0))
-        return cls(mean, np.where(std < 1e-6, 1.0, std))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # features never observed: mean 0, std floored below
+            mean = np.nan_to_num(np.nanmean(frames, axis=0))
+            std = np.nan_to_num(np.nanstd(frames, axis=0))
+        # A feature that barely varies (MediaPipe's wrist z is about 1e-5) carries no information, and
+        # dividing by its spread would magnify any noise into the largest input: floor the divisor at
+        # a hundredth of the typical feature's spread.
+        floor = 0.01 * float(np.median(std[std > 0])) if (std > 0).any() else 1.0
+        return cls(mean, np.maximum(std, max(floor, 1e-6)))
 
     def __call__(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """(..., T, F), (..., T) -> standardised (..., T, F) with padded frames and unseen values at 0."""

@@ -65,7 +65,7 @@ def build_model(seq_len: int, num_features: int, num_classes: int, cfg: ModelCon
     return keras.Model({"features": feats, "mask": mask}, out, name="hamrec")
 
 
-def compile_model(model: keras.Model, lr: float, gamma: float = 2.0, label_smoothing: float = 0.0, weight_decay: float = 0.05) -> None:
+def compile_model(model: keras.Model, lr: float, gamma: float = 0.0, label_smoothing: float = 0.1, weight_decay: float = 0.05) -> None:
     """AdamW + focal loss + top-1/2/3 accuracy.
 
     Per-class alpha comes from class frequencies and is applied as sample weights by the data

@@ -40,10 +40,16 @@ class LoopConfig:
     log_file: str = "training_log.txt"
     epochs: int = 500
     patience: int = 30
-    lr: float = 5e-4
+    lr: float = 2e-3
+    warmup_epochs: int = 3
+    plateau_patience: int = 10
+    plateau_factor: float = 0.5
+    min_lr: float = 0.01
+    weight_decay: float = 0.05
     augment_factor: int = 15
     max_classes_per_batch: int = 15
     accuracy_threshold: float = 0.90
+    stop_at_threshold: bool = False
     restart: bool = True
     max_attempts: int = 3
     run_inference: bool = True
@@ -52,11 +58,13 @@ class LoopConfig:
     preset: str = "tiny"
     heads: int = 12
     seq_len: int = 48
+    centred: bool = True
+    absolute: bool = True
     batch_size: int = 64
     min_samples: int = 2
     min_length: int = 2
-    gamma: float = 2.0
-    label_smoothing: float = 0.0
+    gamma: float = 0.0
+    label_smoothing: float = 0.1
     balance: bool = True
     val_fraction: float = 0.15
     test_fraction: float = 0.15
@@ -67,7 +75,7 @@ class LoopConfig:
 
     def fingerprint(self) -> dict:
         """The settings that define the job; resuming with different ones is refused."""
-        keys = ("datasets", "seed", "preset", "heads", "seq_len", "max_classes_per_batch", "min_samples", "min_length",
+        keys = ("datasets", "seed", "preset", "heads", "seq_len", "centred", "absolute", "max_classes_per_batch", "min_samples", "min_length",
                 "val_fraction", "test_fraction", "test_groups", "val_groups")  # fmt: skip
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items() if k in keys}
 
@@ -125,7 +133,7 @@ def prepare_job(cfg: LoopConfig, model_dir: Path, log: Callable[[str], None]) ->
     if not counts.get("val"):
         raise DatasetError("the validation split is empty: too few groups or recordings; add data or set --val-groups")
     layout, points, dims = index.layout
-    spec = FeatureSpec(layout, points, dims, seq_len=cfg.seq_len)
+    spec = FeatureSpec(layout, points, dims, seq_len=cfg.seq_len, centred=cfg.centred, absolute=cfg.absolute)
     train = [s for s in index.samples if split[s.path] == "train"]
     xs, ms = zip(*(prepare(index.sequences[s.path], spec) for s in train))
     normalizer = Normalizer.fit(list(xs), list(ms))
@@ -246,7 +254,7 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
                     break
                 if best_path.is_file():
                     model.load_weights(best_path)  # continue from the best weights so far
-                compile_model(model, lr, cfg.gamma, cfg.label_smoothing)
+                compile_model(model, lr, cfg.gamma, cfg.label_smoothing, cfg.weight_decay)
                 seed = cfg.seed + 1000 * b + attempt
                 keras.utils.set_random_seed(seed)
                 log.run_log = model_dir / LOGS / f"{run_id}.log"
@@ -255,9 +263,12 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
                     [job.index.sequences[s.path] for s in train_s], [s.label for s in train_s], class_ids, job.spec, job.normalizer,
                     batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=seed,
                 )  # fmt: skip
-                # every batch stops once validation top-1 reaches the threshold (the last batch's
-                # validation covers all classes); --accuracy-threshold 1.0 trains on to early stopping
-                run_cfg = RunConfig(cfg.epochs, cfg.patience, lr, cfg.batch_size, stop_at=cfg.accuracy_threshold)
+                # earlier class batches are stepping stones and stop at the threshold; the run over all
+                # classes is the delivered model and trains on to early stopping (unless --stop-at-threshold)
+                last = len(seen) == len(job.index.classes)
+                stop_at = cfg.accuracy_threshold if not last or cfg.stop_at_threshold else None
+                run_cfg = RunConfig(cfg.epochs, cfg.patience, lr, cfg.batch_size, cfg.warmup_epochs, cfg.plateau_patience, cfg.plateau_factor,
+                                    cfg.min_lr, stop_at=stop_at)  # fmt: skip
                 backup = model_dir / RESUME / f"backup-{run_id}"
                 result: RunResult = train_fn(model, data, val_data, run_cfg, model_dir / LOGS / f"{run_id}.csv", backup, latest_path, save, log=log, prefix=run_id)
                 record = {"run_id": run_id, "batch": b + 1, "attempt": attempt + 1, "classes": len(seen), "new_classes": batch_classes,

@@ -30,14 +30,20 @@ class RunConfig:
         lr: peak learning rate (``--lr``).
         batch_size: recordings per gradient step.
         warmup_epochs: epochs of linear warm-up before ``ReduceLROnPlateau`` takes over.
+        plateau_patience: epochs without a better val top-1 before the learning rate is cut.
+        plateau_factor: what the learning rate is multiplied by on a plateau.
+        min_lr: the plateau cuts stop at ``lr * min_lr``.
         stop_at: stop as soon as val top-1 reaches this (None: train to early stopping).
     """
 
     epochs: int = 500
     patience: int = 30
-    lr: float = 5e-4
+    lr: float = 2e-3
     batch_size: int = 64
     warmup_epochs: int = 3
+    plateau_patience: int = 10
+    plateau_factor: float = 0.5
+    min_lr: float = 0.01
     stop_at: float | None = None
 
 
@@ -92,7 +98,7 @@ def train_run(
         keras.callbacks.BackupAndRestore(str(backup_dir), save_freq="epoch", delete_checkpoint=False),
         keras.callbacks.TerminateOnNaN(),
         Warmup(cfg.lr, cfg.warmup_epochs),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_top1", mode="max", factor=0.5, patience=max(2, cfg.patience // 3), min_lr=cfg.lr / 100),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_top1", mode="max", factor=cfg.plateau_factor, patience=cfg.plateau_patience, min_lr=cfg.lr * cfg.min_lr),
         early,
         keras.callbacks.CSVLogger(str(csv_path), append=True),
         Progress(prefix, log),
