@@ -203,3 +203,8 @@ def test_single_file_inference_for_each_format(tmp_path, layout, points, dims, m
     (result,) = json.loads(out.stdout)["results"]
     assert result["file"] == str(recording) and len(result["top_k"]) == 3
     assert abs(sum(c["probability"] for c in result["top_k"]) - 1.0) < 1e-4  # three classes: top-3 is all of them
+    if layout == "keypoints":  # how often each hand was seen, so a prediction from a hand-less recording can be doubted
+        seen = result["hands_seen"]
+        assert set(seen) == {"left", "right"} and all(0 <= v <= 1 for v in seen.values()) and max(seen.values()) > 0
+    else:
+        assert "hands_seen" not in result

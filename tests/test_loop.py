@@ -18,7 +18,7 @@ from hamrec.training.run import RunResult
 
 from .conftest import ROOT, write_array_dataset
 
-EXPECTED_FILES = {"best_model.keras", "latest_model.keras", "training_summary.json", "logs", "visualizations"}
+EXPECTED_FILES = {"best_model.keras", "latest_model.keras", "training_summary.json", "logs", "visualizations", ".lock"}  # .lock: empty, never deleted
 
 
 def ok(top1: float) -> RunResult:
@@ -130,13 +130,27 @@ def test_resume_skips_finished_runs_and_other_settings_are_refused(tmp_path, arr
 
 
 def test_lock_refuses_a_second_process(tmp_path):
+    code = f"from hamrec.training.lock import DirLock\nwith DirLock(r'{tmp_path}'): pass"
     with DirLock(tmp_path):
-        code = f"from hamrec.training.lock import DirLock\nwith DirLock(r'{tmp_path}'): pass"
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        assert proc.returncode != 0 and "is in use by pid" in proc.stderr
+        assert proc.returncode != 0 and f"is in use by pid {os.getpid()}" in proc.stderr
         with pytest.raises(DirectoryLocked):
             with DirLock(tmp_path):
                 pass
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0  # released: the next process gets in
+    assert (tmp_path / ".lock").exists() and not (tmp_path / ".lock.owner").exists()
+
+
+def test_lock_of_a_killed_process_is_released(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", f"from hamrec.training.lock import DirLock\nimport time\nwith DirLock(r'{tmp_path}'): print('in', flush=True); time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert holder.stdout.readline().strip() == "in"
+    with pytest.raises(DirectoryLocked):
+        DirLock(tmp_path).__enter__()
+    holder.kill()
+    holder.wait()
+    with DirLock(tmp_path):  # SIGKILL left no stale lock
+        pass
 
 
 @pytest.mark.slow

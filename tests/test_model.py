@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import keras
 import numpy as np
@@ -115,6 +116,37 @@ def test_train_run_returns_structured_result_and_writes_csv(tmp_path):
     rows = (tmp_path / "run.csv").read_text().strip().splitlines()
     assert rows[0].startswith("epoch") and len(rows) == res.epochs_run + 1
     assert len(saved) == res.epochs_run  # latest model saved after every epoch
+
+
+def test_a_resumed_run_draws_the_data_of_the_epoch_it_resumes_at(tmp_path):
+    class Recording(ArrayData):
+        epoch = 0
+
+        def __getitem__(self, i):
+            drawn.append(self.epoch)
+            return super().__getitem__(i)
+
+    x, y = _separable()
+    model = build_model(12, 4, 3, TINY)
+    compile_model(model, 1e-3)
+    drawn: list[int] = []
+    cfg = RunConfig(epochs=2, patience=50, lr=1e-3, warmup_epochs=0)
+    train_run(model, Recording(x, y), (x, y), cfg, tmp_path / "r.csv", tmp_path / "backup", log=lambda s: None)
+    assert sorted(set(drawn)) == [0, 1]
+    drawn.clear()  # a new process would start here: same backup folder, more epochs
+    train_run(model, Recording(x, y), (x, y), replace(cfg, epochs=4), tmp_path / "r.csv", tmp_path / "backup", log=lambda s: None)
+    assert sorted(set(drawn)) == [2, 3]  # continued at epoch 2 with epoch 2's random stream, not epoch 0's
+
+
+def test_two_classes_train(tmp_path):
+    x, y = _separable()
+    keep = y.argmax(1) < 2
+    x2, y2 = {k: v[keep] for k, v in x.items()}, y[keep][:, :2]
+    model = build_model(12, 4, 2, TINY)
+    compile_model(model, 1e-3)  # top-3 of two classes: every class, not an error
+    res = train_run(model, ArrayData(x2, y2), (x2, y2), RunConfig(epochs=2, patience=5), tmp_path / "r.csv", tmp_path / "b", log=lambda s: None)
+    assert res.outcome != "failed", res.error
+    assert res.val_top3 == 1.0
 
 
 def test_train_run_early_stopping_fires_on_a_stall(tmp_path):

@@ -51,7 +51,7 @@ def inspect(entry: str, data_root: str, cache_dir: str | None) -> int:
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
-    p = argparse.ArgumentParser(prog=prog, description="Inspect datasets")
+    p = argparse.ArgumentParser(prog=prog, description="Inspect, synthesise and convert datasets")
     sub = p.add_subparsers(dest="cmd", required=True)
     i = sub.add_parser("inspect", help="format, recordings, classes, frames, layout and every problem found")
     i.add_argument("dataset", help="a dataset name under --data-root, or a path")
@@ -66,10 +66,33 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     syn.add_argument("--signers", type=int, default=6)
     syn.add_argument("--repetitions", type=int, default=3)
     syn.add_argument("--seed", type=int, default=0)
+    vid = sub.add_parser("from-video", help="videos -> .pose keypoint files with MediaPipe Holistic (needs the video extra)")
+    vid.add_argument("videos", nargs="+", metavar="VIDEO_OR_FOLDER", help="video files, or folders searched for videos (sub-folders kept)")
+    vid.add_argument("--out", required=True, help="output folder; a .pose file already there is not recomputed")
+    vid.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True, help="progress bars per video and overall")
     args = p.parse_args(argv)
     if args.cmd == "inspect":
         return inspect(args.dataset, args.data_root, args.cache_dir)
+    if args.cmd == "from-video":
+        return from_video(args)
     return synth(args)
+
+
+def from_video(args) -> int:
+    """0 when every video was converted (or already was), 1 when some were skipped, 2 when none could be."""
+    from ..data.formats.video import VideoSupportMissing, convert
+
+    try:
+        report = convert(args.videos, args.out, log=lambda line: print(line, file=sys.stderr), progress=args.progress)
+    except VideoSupportMissing as e:
+        print(f"hamrec data from-video: error: {e}", file=sys.stderr)
+        return 2
+    print(f"{len(report['written'])} written, {len(report['existing'])} already there, {len(report['skipped'])} skipped -> {args.out}")
+    for s in report["skipped"]:
+        print(f"  skipped {s['file']}: {s['reason']}")
+    if not report["written"] and not report["existing"]:
+        return 2
+    return 1 if report["skipped"] else 0
 
 
 def synth(args) -> int:

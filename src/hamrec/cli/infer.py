@@ -14,9 +14,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description="Recognise sign recordings with a trained hamrec model, evaluate it and draw the results.",
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)  # fmt: skip
     p.add_argument("--model-path", default="models/hamnosys/main_model/best_model.keras", help="A .keras model written by hamrec")
-    p.add_argument("--input", nargs="+", metavar="FILE", help="Recordings to recognise (.pose, .pkl, .tsd, .npy, .npz)")
+    p.add_argument("--input", nargs="+", metavar="FILE", help="Recordings to recognise (.pose, .pkl, .tsd, .npy, .npz, or a video such as .mp4 with the video extra)")
     p.add_argument("--data-dir", help="Evaluate every labelled recording in this dataset folder")
-    p.add_argument("--format", choices=["auto", "pose", "auslan", "signavatars", "array"], default="auto",
+    p.add_argument("--format", choices=["auto", "pose", "auslan", "signavatars", "array", "video"], default="auto",
                    help="Format of the --data-dir recordings (auto: detected from the files)")
     p.add_argument("--top-k", type=positive_int, default=3, help="Candidates to show per recording")
     p.add_argument("--json", action="store_true", help="Print one JSON document instead of text")
@@ -92,7 +92,8 @@ def _recognise(args, model_path: Path, out_dir: Path) -> int:
             if "error" in r:
                 print(f"{r['file']}: ERROR {r['error']}")
                 continue
-            print(f"{r['file']}:")
+            seen = r.get("hands_seen")
+            print(f"{r['file']}:" + (f"  (hands seen in {seen['left']:.0%} / {seen['right']:.0%} of frames, left / right)" if seen else ""))
             for rank, c in enumerate(r["top_k"], 1):
                 extra = f"  gloss {c['gloss']}" if c["gloss"] and c["gloss"] != c["label"] else ""
                 names = rec.labels.get(c["label"], {}).get("hamnosys_names")

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.cache import RecordingCache
+from ..data.formats import keypoints as kp
 from ..data.sequence import RecordingError, SignSequence
 from ..features import FeatureSpec, Normalizer, prepare
 
@@ -83,7 +84,10 @@ class Recognizer:
         ]
 
     def recognise_files(self, paths: list[str], k: int = 3, cache: RecordingCache | None = None) -> list[dict]:
-        """One result per file: {"file", "top_k": [...]} or {"file", "error"}; a bad file never stops the others."""
+        """One result per file: {"file", "top_k": [...]} or {"file", "error"}; a bad file never stops the others.
+
+        Keypoint recordings also get ``hands_seen``: the fraction of frames in which each hand was detected.
+        """
         cache = cache or RecordingCache(None)
         results: list[dict] = []
         good: list[tuple[int, SignSequence]] = []
@@ -97,8 +101,11 @@ class Recognizer:
                 results.append({"file": str(p), "error": str(e)})
         if good:
             probs = self.probabilities([s for _, s in good])
-            for (i, _), pr in zip(good, probs):
+            for (i, seq), pr in zip(good, probs):
                 results[i]["top_k"] = self.top_k(pr, k)
+                if seq.layout == kp.LAYOUT:  # a prediction from a recording whose hands were rarely seen deserves less trust
+                    results[i]["hands_seen"] = {side: round(float(seq.mask[:, part].any(axis=1).mean()), 3)
+                                                for side, part in (("left", kp.LEFT_HAND), ("right", kp.RIGHT_HAND))}  # fmt: skip
         return results
 
 

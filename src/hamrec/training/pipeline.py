@@ -37,7 +37,8 @@ class AugmentedSampler(keras.utils.PyDataset):
     model sees, not how long an epoch takes. With ``balance``, classes are drawn equally often
     whatever their size.
     Batch ``i`` of epoch ``e`` uses the random stream ``(seed, e, i)``, so the data are the
-    same from run to run and from worker to worker.
+    same from run to run and from worker to worker. ``epoch`` is set by the training run at the
+    start of every epoch (not counted here), so a run resumed at epoch ``e`` draws epoch ``e``'s data.
     """
 
     def __init__(
@@ -79,9 +80,6 @@ class AugmentedSampler(keras.utils.PyDataset):
 
     def __len__(self) -> int:
         return math.ceil(self.draws / self.batch_size)
-
-    def on_epoch_end(self) -> None:
-        self.epoch += 1
 
     def __getitem__(self, i: int):
         rng = np.random.default_rng([self.seed, self.epoch, i])

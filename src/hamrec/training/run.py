@@ -103,6 +103,8 @@ def train_run(
         keras.callbacks.CSVLogger(str(csv_path), append=True),
         Progress(prefix, log),
     ]
+    if hasattr(train_data, "epoch"):  # the sampler's random stream follows fit's epoch, also after a resume
+        callbacks.insert(0, keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs=None: setattr(train_data, "epoch", epoch)))
     if threshold:
         callbacks.append(threshold)
     if latest_path is not None and save_model is not None:

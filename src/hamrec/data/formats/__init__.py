@@ -12,6 +12,7 @@ from ..sequence import RecordingError, SignSequence
 
 #: file suffix -> human name, for messages and format detection
 SUFFIXES = {".pose": "pose", ".tsd": "auslan", ".pkl": "signavatars", ".npy": "array", ".npz": "array"}
+SUFFIXES.update(dict.fromkeys((".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"), "video"))  # keypoints extracted with MediaPipe
 
 
 def load_recording(path: str | Path) -> SignSequence:
@@ -32,6 +33,8 @@ def load_recording(path: str | Path) -> SignSequence:
         from .auslan import load_tsd as loader
     elif kind == "signavatars":
         from .signavatars import load_signavatars as loader
+    elif kind == "video":
+        from .video import load_video as loader
     else:
         from .arrays import load_array as loader
     try:

@@ -42,7 +42,11 @@ def load_pose(path: str | Path) -> SignSequence:
     from pose_format import Pose
 
     path = Path(path)
-    pose = Pose.read(path.read_bytes())
+    return pose_to_sequence(Pose.read(path.read_bytes()), path)
+
+
+def pose_to_sequence(pose, path: str | Path) -> SignSequence:
+    """A ``pose_format.Pose`` (read from ``path``, or extracted from it) in the canonical keypoint layout."""
     header = pose.header
     offsets: dict[str, int] = {}
     names: dict[str, list[str]] = {}
