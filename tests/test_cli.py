@@ -73,3 +73,16 @@ def test_inference_help_and_hamrec_commands(capsys):
         assert opt in out
     assert hamrec_main([]) == 0 and "train" in capsys.readouterr().out
     assert hamrec_main(["nope"]) == 2
+
+
+def test_data_inspect_shows_label_rules_and_names_the_files_of_a_too_small_class(tmp_path, capsys):
+    import numpy as np
+
+    for label, names in {"hallo": ["a.npy", "b.npy"], "welt": ["0a1b-532692340931.npy"]}.items():
+        (tmp_path / label).mkdir()
+        for n in names:
+            np.save(tmp_path / label / n, np.random.default_rng(0).normal(size=(6, 2, 1)).astype(np.float32))
+    assert hamrec_main(["data", "inspect", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "labels from folder <label>/<file>: 3 recordings" in out
+    assert "PROBLEM class 'welt' has 1 recording" in out and "0a1b-532692340931.npy" in out

@@ -171,6 +171,7 @@ def test_a_label_folder_wins_over_a_name_ending_in_digits(tmp_path):
         np.save(tmp_path / "hallo" / name, np.zeros((5, 2, 1), np.float32))
     samples, _ = scan("uuid", tmp_path)
     assert sorted(s.label for s in samples) == ["hallo", "hallo"]
+    assert {s.label_from for s in samples} == {"folder <label>/<file>"}  # hamrec data inspect shows this
 
 
 def test_keypoints_normalised_by_shoulders():

@@ -43,11 +43,17 @@ def inspect(entry: str, data_root: str, cache_dir: str | None) -> int:
         print(f"  frames: min {min(frames)} / median {int(np.median(frames))} / max {max(frames)}; fps {dict(fps)}")
     for (layout, p, d), n in layouts.items():
         print(f"  layout: {layout}, {p} points x {d} dims ({n} recordings)")
+    for rule, n in collections.Counter(s.label_from for s in ok).items():
+        print(f"  labels from {rule or 'the dataset'}: {n} recordings")
     if len(layouts) > 1:
         print("  PROBLEM: recordings have different layouts and cannot be trained together")
+    for label, n in sorted(counts.items()):
+        if n < 2:  # the default --min-samples: such a class is left out of training
+            files = [s.path for s in ok if s.label == label]
+            print(f"  PROBLEM class {label!r} has {n} recording ({', '.join(files)}); training leaves out classes below --min-samples 2")
     for s in skipped:
         print(f"  PROBLEM {s['file']}: {s['reason']}")
-    return 0 if ok and len(layouts) == 1 else 1
+    return 0 if ok and len(layouts) == 1 and min(counts.values()) >= 2 else 1
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:

@@ -59,6 +59,7 @@ class Sample:
         dataset: the dataset it came from.
         gloss: human-readable gloss when known.
         hamnosys: the sign's HamNoSys string when known.
+        label_from: which rule gave the label (shown by ``hamrec data inspect``).
     """
 
     path: str
@@ -67,6 +68,7 @@ class Sample:
     dataset: str
     gloss: str | None = None
     hamnosys: str | None = None
+    label_from: str = ""
 
 
 def resolve(name_or_path: str, data_root: str | Path) -> tuple[str, Path]:
@@ -149,7 +151,7 @@ def scan_manifest(name: str, manifest: Path) -> tuple[list[Sample], list[dict]]:
             skipped.append({"file": str(path), "reason": f"{manifest} row {i + 1}: file not found"})
             continue
         group = "/".join(str(row[k]) for k in ("signer", "session") if row.get(k)) or str(path)
-        samples.append(Sample(str(path), label, group, name, row.get("gloss") or label, row.get("hamnosys") or None))
+        samples.append(Sample(str(path), label, group, name, row.get("gloss") or label, row.get("hamnosys") or None, f"{manifest.name} column 'label'"))
     if not samples:
         raise DatasetError(f"{manifest}: no usable rows ({len(skipped)} skipped)")
     return samples, skipped
@@ -158,16 +160,20 @@ def scan_manifest(name: str, manifest: Path) -> tuple[list[Sample], list[dict]]:
 def _scan_files(name: str, root: Path, files: list[Path]) -> tuple[list[Sample], list[dict]]:
     samples, skipped = [], []
     for p in files:
-        label = label_from_name(p.name) if p.suffix == ".tsd" else None
         m = _NUMBERED.match(p.name)
-        # a <label>/<file> folder wins over the name rule: uuid-like names may end in -<digits>
-        label = label or (p.parent.name if p.parent != root else None) or (m["label"] if m else None)
+        auslan = label_from_name(p.name) if p.suffix == ".tsd" else None
+        if auslan:
+            label, rule = auslan, "Auslan file name <sign>-<n>.tsd"
+        elif p.parent != root:  # a <label>/<file> folder wins over the name rule: uuid-like names may end in -<digits>
+            label, rule = p.parent.name, "folder <label>/<file>"
+        else:
+            label, rule = (m["label"] if m else None), "file name <label>-<n>.<ext>"
         if not label:
             skipped.append({"file": str(p), "reason": "no label: expected <label>/<file> folders, a <label>-<n> file name or a manifest.csv"})
             continue
         session = next((part for part in p.relative_to(root).parts[:-1] if re.fullmatch(r"tctodd\d+", part)), None)
         group = session or str(p)
-        samples.append(Sample(str(p), label, group, name, label))
+        samples.append(Sample(str(p), label, group, name, label, label_from=rule))
     if not samples:
         raise DatasetError(f"dataset {name!r} at {root}: none of {len(files)} files has a label")
     return samples, skipped
@@ -182,7 +188,7 @@ def _scan_hamnosys_lexicon(name: str, folder: Path, files: list[Path], lexicon: 
             skipped.append({"file": str(p), "reason": f"no entry with a type_name for id {p.stem!r} in {lexicon}"})
             continue
         gloss = entry["type_name"]
-        samples.append(Sample(str(p), gloss, str(p), name, gloss, entry.get("hamnosys")))
+        samples.append(Sample(str(p), gloss, str(p), name, gloss, entry.get("hamnosys"), "lexicon data.json type_name"))
     return samples, skipped
 
 
@@ -197,5 +203,5 @@ def _scan_wlasl(name: str, files: list[Path], wlasl: Path) -> tuple[list[Sample]
             skipped.append({"file": str(p), "reason": f"video id {p.stem!r} not in {wlasl}"})
             continue
         gloss, signer = by_id[p.stem]
-        samples.append(Sample(str(p), gloss, f"signer{signer}" if signer else str(p), name, gloss))
+        samples.append(Sample(str(p), gloss, f"signer{signer}" if signer else str(p), name, gloss, label_from="WLASL_v0.3.json gloss"))
     return samples, skipped
