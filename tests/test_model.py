@@ -73,6 +73,13 @@ np.save(r'{tmp_path}/out.npy', m.predict(x, verbose=0))
     np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, atol=1e-6)
 
 
+def test_a_model_of_another_schema_is_refused_with_what_to_do(tmp_path):
+    model = build_model(4, 2, 2, TINY)
+    save_model(model, tmp_path / "m.keras", {"format": "hamrec-model/99", "classes": ["a", "b"]})
+    with pytest.raises(ValueError, match=r"written as 'hamrec-model/99'; this hamrec reads 'hamrec-model/1'.*train the model again"):
+        read_metadata(tmp_path / "m.keras")
+
+
 def test_read_metadata_errors(tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         read_metadata(tmp_path / "none.keras")

@@ -15,6 +15,8 @@ from pathlib import Path
 from ..atomic import atomic_path
 
 METADATA_NAME = "hamrec.json"
+#: the metadata schema this version writes and reads; bump it when a change cannot be read back
+SCHEMA = "hamrec-model/1"
 
 
 def save_model(model, path: str | Path, metadata: dict) -> None:
@@ -33,11 +35,16 @@ def read_metadata(path: str | Path) -> dict:
     """
     try:
         with zipfile.ZipFile(path) as z:
-            return json.loads(z.read(METADATA_NAME))
+            metadata = json.loads(z.read(METADATA_NAME))
     except FileNotFoundError:
         raise ValueError(f"--model-path: {path} does not exist") from None
     except (zipfile.BadZipFile, KeyError) as e:
         raise ValueError(f"--model-path: {path} is not a hamrec .keras model ({e}); expected a best_model.keras written by hamrec") from e
+    found = metadata.get("format", SCHEMA)  # test fixtures and the earliest models carry no format
+    if found != SCHEMA:
+        raise ValueError(f"--model-path: {path} was written as {found!r}; this hamrec reads {SCHEMA!r}: "
+                         "use the hamrec version that trained it, or train the model again")  # fmt: skip
+    return metadata
 
 
 def load_model(path: str | Path):

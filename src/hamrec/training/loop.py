@@ -24,6 +24,7 @@ from ..data.cache import RecordingCache, default_cache_dir
 from ..data.datasets import DatasetError
 from ..data.index import DatasetIndex, build_index, check_no_leak, class_batches, make_split
 from ..features import FeatureSpec, Normalizer, prepare
+from ..model.saving import SCHEMA
 from .lock import DirLock
 from .summary import Summary
 
@@ -155,7 +156,7 @@ def model_metadata(cfg: LoopConfig, job: Job, classes_trained: list[str], model_
     for s in job.index.samples:
         by_split[job.split[s.path]].append({"path": s.path, "label": s.label, "group": s.group})
     return {
-        "format": "hamrec-model/1",
+        "format": SCHEMA,
         "classes": job.index.classes,
         "labels": job.index.label_info,
         "classes_trained": classes_trained,
