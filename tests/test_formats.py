@@ -132,9 +132,9 @@ def test_empty_or_all_nan(tmp_path, content, match):
 
 
 def test_unknown_suffix(tmp_path):
-    (tmp_path / "x.mp4").write_bytes(b"")
-    with pytest.raises(RecordingError, match=r"unknown recording format '.mp4'"):
-        load_recording(tmp_path / "x.mp4")
+    (tmp_path / "x.docx").write_bytes(b"")
+    with pytest.raises(RecordingError, match=r"unknown recording format '.docx'"):
+        load_recording(tmp_path / "x.docx")
 
 
 def test_channel_names():
