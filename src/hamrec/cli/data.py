@@ -89,7 +89,7 @@ def from_video(args) -> int:
     from ..data.formats.video import VideoSupportMissing, convert
 
     try:
-        report = convert(args.videos, args.out, log=lambda line: print(line, file=sys.stderr), progress=args.progress)
+        report = convert(args.videos, args.out, progress=args.progress)
     except VideoSupportMissing as e:
         print(f"hamrec data from-video: error: {e}", file=sys.stderr)
         return 2

@@ -4,18 +4,15 @@ pose-format already reads video frames (PyAV, through ``simple_video_utils``) an
 Holistic (``pose_format.utils.holistic.load_holistic``); this module only adds what a dataset
 needs around them: a clear error when MediaPipe is missing, unreadable or empty videos as
 :class:`RecordingError` (skipped and listed like any bad file), and ``.pose`` files written
-atomically next to nothing else, so a folder of videos is converted once and then trains like
-any keypoint dataset.
+atomically, so a folder of videos is converted once and then trains like any keypoint dataset.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable
 
 from ..sequence import RecordingError
-
 from . import SUFFIXES
 
 #: file suffixes read as video
@@ -75,7 +72,7 @@ def find_videos(inputs: list[str | Path]) -> list[tuple[Path, Path]]:
     return found
 
 
-def convert(inputs: list[str | Path], out_dir: str | Path, log: Callable[[str], None] = print, progress: bool = True) -> dict:
+def convert(inputs: list[str | Path], out_dir: str | Path, progress: bool = True) -> dict:
     """Write ``out_dir/<relative path>.pose`` for every video; existing outputs are kept.
 
     Returns ``{"written": [...], "existing": [...], "skipped": [{"file", "reason"}]}``; a
@@ -105,7 +102,6 @@ def convert(inputs: list[str | Path], out_dir: str | Path, log: Callable[[str], 
             pose = video_to_pose(video, progress=progress)
         except RecordingError as e:
             report["skipped"].append({"file": str(video), "reason": str(e)})
-            log(f"skipped {video}: {e}")
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as tmp:
