@@ -14,8 +14,9 @@ import argparse
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import median_time  # bench/timing.py
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,14 +35,13 @@ def main() -> None:
         meta = video_metadata(str(video))
         frames = sum(1 for _ in read_frames_exact(str(video)))
         seconds = frames / meta.fps
-        times = []
-        for _ in range(args.repeats):
-            with tempfile.TemporaryDirectory() as out:
-                t = time.perf_counter()
+
+        def convert(video=video):
+            with tempfile.TemporaryDirectory() as out:  # a fresh folder each time: nothing is reused
                 subprocess.run([sys.executable, "-m", "hamrec.cli.main", "data", "from-video", str(video), "--out", out, "--no-progress"],
                                check=True, capture_output=True, cwd=ROOT)  # fmt: skip
-                times.append(time.perf_counter() - t)
-        wall = sorted(times)[len(times) // 2]
+
+        wall = median_time(convert, args.repeats)
         print(f"| {video.name} | {meta.width}x{meta.height} | {frames} | {seconds:.2f} | {wall:.2f} s | {seconds / wall:.2f} |", flush=True)
 
 

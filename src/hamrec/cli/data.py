@@ -13,6 +13,7 @@ def inspect(entry: str, data_root: str, cache_dir: str | None) -> int:
     from ..data.cache import RecordingCache
     from ..data.datasets import DatasetError, resolve, scan
     from ..data.sequence import RecordingError
+    from ..training.loop import LoopConfig
 
     try:
         name, folder = resolve(entry, data_root)
@@ -47,13 +48,14 @@ def inspect(entry: str, data_root: str, cache_dir: str | None) -> int:
         print(f"  labels from {rule or 'the dataset'}: {n} recordings")
     if len(layouts) > 1:
         print("  PROBLEM: recordings have different layouts and cannot be trained together")
+    min_samples = LoopConfig.min_samples  # training's default: smaller classes are left out
     for label, n in sorted(counts.items()):
-        if n < 2:  # the default --min-samples: such a class is left out of training
+        if n < min_samples:
             files = [s.path for s in ok if s.label == label]
-            print(f"  PROBLEM class {label!r} has {n} recording ({', '.join(files)}); training leaves out classes below --min-samples 2")
+            print(f"  PROBLEM class {label!r} has {n} recording ({', '.join(files)}); training leaves out classes below --min-samples {min_samples}")
     for s in skipped:
         print(f"  PROBLEM {s['file']}: {s['reason']}")
-    return 0 if ok and len(layouts) == 1 and min(counts.values()) >= 2 else 1
+    return 0 if ok and len(layouts) == 1 and min(counts.values()) >= min_samples else 1
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
