@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import subprocess
@@ -37,6 +38,19 @@ def test_model_learns_the_tiny_task_and_reloaded_metrics_match(trained):
     assert summary["final"]["top1"] >= 0.9  # three sine frequencies are easy for unseen signers
     again = evaluate_split(model_path, summary["final"]["split"])
     assert again["top1"] == pytest.approx(summary["final"]["top1"]) and again["count"] == summary["final"]["count"]
+
+
+def test_the_delivered_model_is_a_refit_that_replays_the_chosen_runs_learning_rates(trained):
+    model_path, _, summary = trained
+    chosen, refit = summary["training_runs"][-2:]
+    assert refit["run_id"] == chosen["run_id"] + "-refit" and summary["best_model"]["run_id"] == refit["run_id"]
+    logs = model_path.parent / "logs"
+
+    def rates(run):
+        with open(logs / Path(run["csv"]).name, newline="") as f:
+            return [float(r["learning_rate"]) for r in csv.DictReader(f)]
+
+    assert refit["epochs_run"] == chosen["best_epoch"] and rates(refit) == pytest.approx(rates(chosen)[: chosen["best_epoch"]])
 
 
 def test_recognise_files_with_gloss_and_hamnosys(trained, tmp_path):

@@ -31,8 +31,12 @@ def scripted(results: list):
     calls = []
 
     def train_fn(model, data, val_data, cfg, csv_path, backup_dir, latest_path, save, log, prefix):
-        calls.append({"run": prefix, "lr": cfg.lr, "classes": len({int(i) for i in val_data[1].argmax(1)}), "stop_at": cfg.stop_at})
-        csv_path.write_text("epoch,loss,val_top1,learning_rate\n0,1.0,0.5,0.0005\n")
+        calls.append({"run": prefix, "lr": cfg.lr, "classes": None if val_data is None else len({int(i) for i in val_data[1].argmax(1)}),
+                      "stop_at": cfg.stop_at, "schedule": cfg.lr_schedule, "recordings": len(data.seqs),
+                      "start": [w.copy() for w in model.get_weights()]})  # fmt: skip
+        csv_path.write_text("epoch,loss,val_top1,learning_rate\n0,1.0,0.5,0.001\n1,0.9,0.6,0.002\n2,0.8,0.6,0.001\n")
+        for w in model.weights:  # training moves the weights
+            w.assign(w + 1.0)
         save(model, latest_path)
         return results.pop(0)
 
@@ -41,7 +45,7 @@ def scripted(results: list):
 
 def config(tmp_path: Path, dataset: Path, **kw) -> LoopConfig:
     base = dict(datasets=(str(dataset),), model_dir=str(tmp_path / "model"), log_file=str(tmp_path / "training_log.txt"), cache_dir=None,
-                seq_len=16, max_classes_per_batch=0, run_inference=False, accuracy_threshold=0.9)  # fmt: skip
+                seq_len=16, max_classes_per_batch=0, run_inference=False, accuracy_threshold=0.9, refit=False)  # fmt: skip
     base.update(kw)
     return LoopConfig(**base)
 
@@ -100,6 +104,42 @@ def test_stop_at_threshold_also_cuts_the_all_classes_run(tmp_path):
     fn, calls = scripted([ok(0.95), ok(0.92)])
     run_loop(config(tmp_path, data, max_classes_per_batch=2, stop_at_threshold=True), quiet, fn)
     assert [c["stop_at"] for c in calls] == [0.9, 0.9]
+
+
+def test_refit_retrains_the_chosen_run_on_train_and_val_from_its_start(tmp_path):
+    data = write_array_dataset(tmp_path / "d", classes=3, signers=5)
+    refit = RunResult("refit", epochs_run=2, best_epoch=2, wall_time=0.1)
+    fn, calls = scripted([ok(0.95), ok(0.5), ok(0.97), refit])  # batch 1, then the all-classes batch stalls once
+    cfg = config(tmp_path, data, max_classes_per_batch=2, refit=True)
+    summary = run_loop(cfg, quiet, fn)
+    assert [c["run"] for c in calls] == ["batch01-attempt1", "batch02-attempt1", "batch02-attempt2", "batch02-attempt2-refit"]
+    chosen, again = calls[2], calls[3]
+    # the schedule of the chosen run's best epochs (best_epoch 2 of the 3 logged), no validation, all train + val recordings
+    assert again["schedule"] == (0.001, 0.002) and again["classes"] is None and again["stop_at"] is None
+    from hamrec.model.saving import read_metadata
+
+    meta = read_metadata(Path(cfg.model_dir) / "best_model.keras")
+    assert again["recordings"] == len(meta["split"]["train"]) + len(meta["split"]["val"]) > chosen["recordings"]
+    assert meta["trained_on"] == ["train", "val"] and meta["split"]["test"]  # the test split stays held out
+    # it starts from the weights the chosen run started from, not from where that run ended
+    assert all((a == b).all() for a, b in zip(again["start"], chosen["start"]))
+    assert summary["best_model"]["run_id"] == "batch02-attempt2-refit" and summary["best_model"]["refit_of"] == "batch02-attempt2"
+    assert summary["best_accuracy"] == 0.97  # the validation figure is the chosen run's: the refit trained on val
+    assert summary["training_runs"][-1]["trained_on"] == ["train", "val"] and summary["status"] == "finished"
+    fn2, calls2 = scripted([])
+    assert run_loop(cfg, quiet, fn2)["best_model"]["run_id"] == "batch02-attempt2-refit" and calls2 == []  # resumed: nothing twice
+
+
+def test_no_refit_without_a_test_split_and_a_failed_refit_keeps_the_run(tmp_path, array_dataset):
+    lines = []
+    fn, calls = scripted([ok(0.95)])
+    summary = run_loop(config(tmp_path, array_dataset, refit=True, test_fraction=0), lines.append, fn)
+    assert len(calls) == 1 and summary["best_model"]["run_id"] == "batch01-attempt1"
+    assert any("no test split, so the delivered model is not refitted" in line for line in lines)
+    fn, calls = scripted([ok(0.95), RunResult("failed", error="RuntimeError: boom")])
+    summary = run_loop(config(tmp_path / "b", array_dataset, refit=True), quiet, fn)
+    assert [c["run"] for c in calls] == ["batch01-attempt1", "batch01-attempt1-refit"]
+    assert summary["best_model"]["run_id"] == "batch01-attempt1" and summary["status"] == "finished"
 
 
 def test_threshold_triggers_inference_and_only_expected_files_remain(tmp_path, array_dataset):

@@ -40,6 +40,23 @@ def test_default_attention_has_12_heads():
     assert heads and all(h == 12 for h in heads)
 
 
+def test_every_drop_path_draws_its_own_samples_and_the_seed_reaches_them():
+    from hamrec.model.layers import DropPath
+
+    def masks(seed):
+        keras.utils.set_random_seed(seed)
+        model = build_model(16, 6, 3, replace(TINY, drop_path=0.5, blocks=("conv", "attn", "conv")))
+        drops = [layer for layer in model._flatten_layers() if isinstance(layer, DropPath)]
+        ones = np.ones((256, 1, 1), np.float32)
+        return [keras.ops.convert_to_numpy(d(ones, training=True)).ravel() > 0 for d in drops]
+
+    first = masks(0)
+    assert len(first) == 4  # one per residual branch: conv 1, attn 2, conv 1
+    assert all((a != b).any() for i, a in enumerate(first) for b in first[i + 1 :])  # no two blocks drop the same samples
+    assert all((a == b).all() for a, b in zip(first, masks(0)))  # reproducible from the seed
+    assert any((a != b).any() for a, b in zip(first, masks(1)))  # and --seed changes them
+
+
 def test_focal_loss_equals_cross_entropy_at_gamma_zero():
     y = np.eye(4)[[0, 2, 3]].astype(np.float32)
     p = np.array([[0.7, 0.1, 0.1, 0.1], [0.2, 0.2, 0.5, 0.1], [0.1, 0.6, 0.1, 0.2]], np.float32)

@@ -41,6 +41,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                    "batches stop as soon as they reach it; the run over all classes trains on to early stopping")
     p.add_argument("--stop-at-threshold", action=argparse.BooleanOptionalAction, default=False,
                    help="Also stop the run over all classes as soon as it reaches --accuracy-threshold (faster, less accurate)")
+    p.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True,
+                   help="Once early stopping has chosen the epochs of the run over all classes, train it once more from the same start on "
+                   "training + validation recordings with the same learning rates, and deliver that model (needs a test split)")
     p.add_argument("--warmup-epochs", type=non_negative_int, default=3, help="Epochs of linear learning-rate warm-up at the start of every run")
     p.add_argument("--plateau-patience", type=positive_int, default=10, help="Epochs without a better val top-1 before the learning rate is cut")
     p.add_argument("--plateau-factor", type=fraction, default=0.5, help="Factor applied to the learning rate on a plateau")
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         epochs=args.epochs, patience=args.patience, lr=args.lr, warmup_epochs=args.warmup_epochs,
         plateau_patience=args.plateau_patience, plateau_factor=args.plateau_factor, min_lr=args.min_lr,
         weight_decay=args.weight_decay, augment_factor=args.augment_factor, max_classes_per_batch=args.max_classes_per_batch,
-        accuracy_threshold=args.accuracy_threshold, stop_at_threshold=args.stop_at_threshold,
+        accuracy_threshold=args.accuracy_threshold, stop_at_threshold=args.stop_at_threshold, refit=args.refit,
         restart=args.restart, max_attempts=args.max_attempts, run_inference=args.run_inference, gpu=args.gpu,
         seed=args.seed, preset=args.model_size, heads=args.heads, seq_len=args.seq_len, centred=args.centred_features,
         absolute=args.absolute_features, batch_size=args.batch_size,

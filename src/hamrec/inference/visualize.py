@@ -30,7 +30,8 @@ def _save(fig, out: Path) -> Path:
 
 def plot_training_curves(logs_dir: Path, out: Path, summary: dict | None = None) -> Path | None:
     """Loss, val top-1/2/3 and learning rate of every run, end to end; one colour per class batch."""
-    runs = sorted(Path(logs_dir).glob("batch*-attempt*.csv"))
+    order = {r["run_id"]: i for i, r in enumerate((summary or {}).get("training_runs", []))}
+    runs = sorted(Path(logs_dir).glob("batch*-attempt*.csv"), key=lambda p: (order.get(p.stem, len(order)), p.stem))  # in the order they ran
     if not runs:
         return None
     plt = _plt()
@@ -44,7 +45,7 @@ def plot_training_curves(logs_dir: Path, out: Path, summary: dict | None = None)
             continue
         batch = int(path.stem[5:7])
         x = offset + np.arange(1, len(rows) + 1)
-        col = lambda k: np.array([float(r[k]) if r.get(k) not in (None, "") else np.nan for r in rows])  # noqa: E731
+        col = lambda k: np.array([float(r[k]) if r.get(k) not in (None, "", "NA") else np.nan for r in rows])  # noqa: E731
         c = cmap((batch - 1) % 10)
         axes[0, 0].plot(x, col("loss"), color=c, label=path.stem)
         axes[0, 0].plot(x, col("val_loss"), color=c, ls="--")

@@ -32,12 +32,16 @@ class PositionalEmbedding(layers.Layer):
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class DropPath(layers.Layer):
-    """Stochastic depth: drop a whole residual branch per sample during training."""
+    """Stochastic depth: drop a whole residual branch per sample during training.
+
+    Each layer's seed is drawn from Keras' global seed (``keras.utils.set_random_seed``), so
+    every block drops its own samples and ``--seed`` reaches them.
+    """
 
     def __init__(self, rate: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.rate = rate
-        self.seed = keras.random.SeedGenerator(1337)
+        self.seed = keras.random.SeedGenerator()
 
     def call(self, x, training=None):
         if not training or self.rate == 0:

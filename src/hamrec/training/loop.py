@@ -51,6 +51,7 @@ class LoopConfig:
     max_classes_per_batch: int = 15
     accuracy_threshold: float = 0.90
     stop_at_threshold: bool = False
+    refit: bool = True
     restart: bool = True
     max_attempts: int = 3
     run_inference: bool = True
@@ -255,6 +256,9 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
                     break
                 if best_path.is_file():
                     model.load_weights(best_path)  # continue from the best weights so far
+                last = len(seen) == len(job.index.classes)
+                if last:  # where a refit of this run would start from
+                    model.save_weights(_start_weights(model_dir, run_id))
                 compile_model(model, lr, cfg.gamma, cfg.label_smoothing, cfg.weight_decay)
                 seed = cfg.seed + 1000 * b + attempt
                 keras.utils.set_random_seed(seed)
@@ -266,7 +270,6 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
                 )  # fmt: skip
                 # earlier class batches are stepping stones and stop at the threshold; the run over all
                 # classes is the delivered model and trains on to early stopping (unless --stop-at-threshold)
-                last = len(seen) == len(job.index.classes)
                 stop_at = cfg.accuracy_threshold if not last or cfg.stop_at_threshold else None
                 run_cfg = RunConfig(cfg.epochs, cfg.patience, lr, cfg.batch_size, cfg.warmup_epochs, cfg.plateau_patience, cfg.plateau_factor,
                                     cfg.min_lr, stop_at=stop_at)  # fmt: skip
@@ -300,7 +303,95 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
                 continue
             break
 
+    if cfg.refit:
+        _refit(cfg, model_dir, job, summary, log, model, train_fn, model_metadata(cfg, job, seen, model_cfg.to_dict()))
     return _finish(cfg, model_dir, job, summary, log, best_path)
+
+
+def _start_weights(model_dir: Path, run_id: str) -> Path:
+    return model_dir / RESUME / f"start-{run_id}.weights.h5"
+
+
+def learning_rates(csv_path: Path, epochs: int) -> list[float]:
+    """The learning rate of each of the first ``epochs`` epochs of a run, from its CSV log.
+
+    A resumed run may have appended an epoch twice or missed one row: the last row of an
+    epoch wins and a missing epoch keeps the rate before it.
+    """
+    import csv
+
+    with open(csv_path, newline="") as f:
+        by_epoch = {int(r["epoch"]): float(r["learning_rate"]) for r in csv.DictReader(f) if r.get("learning_rate")}
+    if not by_epoch:
+        raise ValueError(f"{csv_path}: no learning_rate column; cannot replay the run's schedule")
+    rates, lr = [], by_epoch[min(by_epoch)]
+    for e in range(epochs):
+        lr = by_epoch.get(e, lr)
+        rates.append(lr)
+    return rates
+
+
+def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Logger, model, train_fn, meta: dict) -> None:
+    """Train the delivered model once more on training + validation recordings.
+
+    The validation split has done its job once early stopping has picked the epoch: the refit
+    starts from the same weights as the chosen run and replays its learning rates for exactly
+    its best epochs, on every recording that is not held out for testing — more signers and
+    sessions, which is what carries to unseen ones. The test split stays untouched, so without
+    one there is no honest figure for the refit model and it is not made.
+    """
+    import keras
+
+    from ..model.builder import compile_model
+    from ..model.saving import save_model
+    from .pipeline import AugmentedSampler
+    from .run import RunConfig
+
+    best = summary.data["best_model"]
+    if best is None or best.get("refit_of") or summary.run(best["run_id"] + "-refit") is not None:
+        return  # nothing to refit, or done before a resume
+    chosen = summary.run(best["run_id"])
+    start = _start_weights(model_dir, chosen["run_id"])
+    if best["classes"] < len(job.index.classes) or not start.is_file():
+        return
+    if not job.samples("test"):
+        log("no test split, so the delivered model is not refitted on train + val (it would have no held-out figure; --no-refit silences this)", main=True)
+        return
+    run_id = f"{chosen['run_id']}-refit"
+    rates = learning_rates(model_dir / chosen["csv"], chosen["best_epoch"])
+    samples = job.samples("train") + job.samples("val")
+    class_ids = {c: i for i, c in enumerate(job.index.classes)}
+    model.load_weights(start)
+    compile_model(model, rates[0], cfg.gamma, cfg.label_smoothing, cfg.weight_decay)
+    keras.utils.set_random_seed(chosen["seed"])
+    log.run_log = model_dir / LOGS / f"{run_id}.log"
+    log(f"{run_id}: refit from the start of {chosen['run_id']} on train + val ({len(samples)} recordings) for its {len(rates)} best epochs "
+        "at its learning rates; this becomes the delivered model (--no-refit: deliver the run itself)", main=True)  # fmt: skip
+    data = AugmentedSampler(
+        [job.index.sequences[s.path] for s in samples], [s.label for s in samples], class_ids, job.spec, job.normalizer,
+        batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=chosen["seed"],
+    )  # fmt: skip
+    meta = {**meta, "trained_on": ["train", "val"]}
+
+    def save(m, path):
+        save_model(m, path, meta)
+
+    backup = model_dir / RESUME / f"backup-{run_id}"
+    run_cfg = RunConfig(epochs=len(rates), lr=rates[0], batch_size=cfg.batch_size, lr_schedule=tuple(rates))
+    result = train_fn(model, data, None, run_cfg, model_dir / LOGS / f"{run_id}.csv", backup, model_dir / "latest_model.keras", save, log=log, prefix=run_id)
+    record = {"run_id": run_id, "batch": chosen["batch"], "attempt": chosen["attempt"], "classes": chosen["classes"], "new_classes": [],
+              "learning_rate": rates[0], "seed": chosen["seed"], "refit_of": chosen["run_id"], "trained_on": ["train", "val"],
+              **result.to_dict(), "log": str(Path(LOGS) / f"{run_id}.log"), "csv": str(Path(LOGS) / f"{run_id}.csv")}  # fmt: skip
+    record["became_best"] = result.outcome != "failed"
+    if record["became_best"]:
+        save(model, model_dir / "best_model.keras")
+        # the validation figures stay those of the chosen run: the refit trained on the validation split
+        summary.data["best_model"] = {**best, "run_id": run_id, "refit_of": chosen["run_id"]}
+    summary.record_run(record)
+    shutil.rmtree(backup, ignore_errors=True)
+    log.run_log = None
+    log(f"{run_id}: " + (f"done, {result.epochs_run} epochs, {result.wall_time:.0f}s — the delivered model" if record["became_best"]
+        else "failed: " + (result.error or "").splitlines()[0] + f"; the delivered model stays {chosen['run_id']}"), main=True)  # fmt: skip
 
 
 def _finish(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log, best_path: Path) -> dict:

@@ -34,6 +34,8 @@ class RunConfig:
         plateau_factor: what the learning rate is multiplied by on a plateau.
         min_lr: the plateau cuts stop at ``lr * min_lr``.
         stop_at: stop as soon as val top-1 reaches this (None: train to early stopping).
+        lr_schedule: a refit: train exactly these epochs at these learning rates (one per
+            epoch), with no validation and none of the callbacks that watch it.
     """
 
     epochs: int = 500
@@ -45,15 +47,17 @@ class RunConfig:
     plateau_factor: float = 0.5
     min_lr: float = 0.01
     stop_at: float | None = None
+    lr_schedule: tuple[float, ...] | None = None
 
 
 @dataclass
 class RunResult:
     """What happened in one run; stored in ``training_summary.json``.
 
-    ``outcome`` is ``early_stopped``, ``threshold_reached``, ``max_epochs`` or ``failed``.
-    Accuracies are fractions (0-1) on the validation split of the classes trained so far, for
-    the best epoch (whose weights the model holds after the run).
+    ``outcome`` is ``early_stopped``, ``threshold_reached``, ``max_epochs``, ``refit`` (a fixed
+    schedule ran to its end) or ``failed``. Accuracies are fractions (0-1) on the validation
+    split of the classes trained so far, for the best epoch (whose weights the model holds after
+    the run); a refit trained on the validation split and has none.
     """
 
     outcome: str
@@ -77,7 +81,7 @@ class RunResult:
 def train_run(
     model: keras.Model,
     train_data: keras.utils.PyDataset,
-    val_data: tuple[dict, np.ndarray],
+    val_data: tuple[dict, np.ndarray] | None,
     cfg: RunConfig,
     csv_path: Path,
     backup_dir: Path,
@@ -92,6 +96,8 @@ def train_run(
     this run, fitting continues from its last finished epoch. The caller deletes it once the
     result is recorded.
     """
+    if cfg.lr_schedule is not None:
+        return _refit(model, train_data, cfg, csv_path, backup_dir, latest_path, save_model, log, prefix)
     early = keras.callbacks.EarlyStopping(monitor="val_top1", mode="max", patience=cfg.patience, restore_best_weights=True)
     threshold = StopAtThreshold(cfg.stop_at) if cfg.stop_at is not None else None
     callbacks = [
@@ -103,23 +109,13 @@ def train_run(
         keras.callbacks.CSVLogger(str(csv_path), append=True),
         Progress(prefix, log),
     ]
-    if hasattr(train_data, "epoch"):  # the sampler's random stream follows fit's epoch, also after a resume
-        callbacks.insert(0, keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs=None: setattr(train_data, "epoch", epoch)))
     if threshold:
         callbacks.append(threshold)
-    if latest_path is not None and save_model is not None:
-        callbacks.append(AtomicCheckpoint(latest_path, save_model))
     start = time.time()
-    try:
-        history = model.fit(train_data, validation_data=val_data, epochs=cfg.epochs, callbacks=callbacks, verbose=0)
-    except Exception as e:  # any failure of the run is reported, never mistaken for accuracy 0
-        log(f"{prefix} failed: {type(e).__name__}: {e}")
-        return RunResult("failed", wall_time=time.time() - start, error=f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}")
-    hist = history.history
+    hist = _fit(model, train_data, val_data, cfg.epochs, callbacks, latest_path, save_model, log, prefix)
+    if isinstance(hist, RunResult):
+        return hist
     epochs_run = len(hist.get("loss", []))
-    losses = hist.get("loss", [])
-    if losses and not all(math.isfinite(v) for v in losses):
-        return RunResult("failed", epochs_run, wall_time=time.time() - start, error="loss became NaN or infinite (TerminateOnNaN)", history=hist)
     if early.best_weights is not None and not early.stopped_epoch:
         model.set_weights(early.best_weights)  # Keras restores them only when it stops early
     metrics = model.evaluate(*val_data, verbose=0, return_dict=True, batch_size=256)
@@ -141,3 +137,39 @@ def train_run(
         wall_time=time.time() - start,
         history=hist,
     )
+
+
+def _fit(model, train_data, val_data, epochs, callbacks, latest_path, save_model, log, prefix) -> dict | RunResult:
+    """``model.fit`` with the callbacks every run has; the history, or a failed result."""
+    if hasattr(train_data, "epoch"):  # the sampler's random stream follows fit's epoch, also after a resume
+        callbacks.insert(0, keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs=None: setattr(train_data, "epoch", epoch)))
+    if latest_path is not None and save_model is not None:
+        callbacks.append(AtomicCheckpoint(latest_path, save_model))
+    start = time.time()
+    try:
+        history = model.fit(train_data, validation_data=val_data, epochs=epochs, callbacks=callbacks, verbose=0)
+    except Exception as e:  # any failure of the run is reported, never mistaken for accuracy 0
+        log(f"{prefix} failed: {type(e).__name__}: {e}")
+        return RunResult("failed", wall_time=time.time() - start, error=f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}")
+    hist = history.history
+    losses = hist.get("loss", [])
+    if losses and not all(math.isfinite(v) for v in losses):
+        return RunResult("failed", len(losses), wall_time=time.time() - start, error="loss became NaN or infinite (TerminateOnNaN)", history=hist)
+    return hist
+
+
+def _refit(model, train_data, cfg: RunConfig, csv_path, backup_dir, latest_path, save_model, log, prefix) -> RunResult:
+    """Train for exactly ``cfg.lr_schedule`` (one learning rate per epoch); the model keeps its last weights."""
+    schedule = list(cfg.lr_schedule)
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(backup_dir), save_freq="epoch", delete_checkpoint=False),
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.LearningRateScheduler(lambda epoch, lr: float(schedule[epoch])),
+        keras.callbacks.CSVLogger(str(csv_path), append=True),
+        Progress(prefix, log),
+    ]
+    start = time.time()
+    hist = _fit(model, train_data, None, len(schedule), callbacks, latest_path, save_model, log, prefix)
+    if isinstance(hist, RunResult):
+        return hist
+    return RunResult("refit", epochs_run=len(schedule), best_epoch=len(schedule), wall_time=time.time() - start, history=hist)

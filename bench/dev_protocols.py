@@ -1,0 +1,104 @@
+"""Development protocols for choosing defaults: hamrec's command with and without a change, beside MiniRocket.
+
+    python bench/dev_protocols.py --variant default= --variant no-refit=--no-refit --seeds 0 1
+
+Settings are chosen here, never on ``bench/vs_minirocket.py``'s folds:
+- auslan-A: only sessions tctodd4-6 are given; test tctodd6. hamrec trains on one of the other two
+  and validates on the other (its default rule); MiniRocket trains on both.
+- auslan-B: sessions tctodd7-9, test tctodd8.
+- dgs11-dev: one 80/20 stratified split with fold seed 1 (the benchmark's folds use fold seed 0).
+One training session makes the shift between days as hard as it gets on Auslan.
+
+hamrec is trained only by ``automated_training.py`` in a subprocess (the variant's flags, plus the
+data, ``--test-groups``, ``--model-dir`` and ``--seed``); its figure is the held-out test top-1 the
+command itself reports in ``training_summary.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from vs_minirocket import ROOT, glove_channels, hands_from_face, link_tree, load, run_minirocket  # bench/vs_minirocket.py
+
+import numpy as np  # noqa: E402
+
+
+def protocols(auslan: str, dgs: str):
+    """(name, data root, files given, test groups, to-array) per protocol."""
+    if auslan:
+        idx = load(auslan)
+        for name, sessions, test in (("auslan-A", ("tctodd4", "tctodd5", "tctodd6"), "tctodd6"), ("auslan-B", ("tctodd7", "tctodd8", "tctodd9"), "tctodd8")):
+            given = [s for s in idx.samples if s.group in sessions]
+            yield name, Path(auslan), idx, given, [test], glove_channels
+    if dgs:
+        from sklearn.model_selection import StratifiedKFold
+
+        idx = load(dgs)
+        _, te = next(StratifiedKFold(5, shuffle=True, random_state=1).split(np.zeros(len(idx.samples)), [s.label for s in idx.samples]))
+        yield "dgs11-dev", Path(dgs), idx, idx.samples, sorted({idx.samples[i].group for i in te}), hands_from_face
+
+
+def run_hamrec(root: Path, given, test_groups, seed: int, flags: list[str], work: Path) -> dict:
+    data = link_tree([Path(s.path) for s in given], root, work / "data" / root.name)
+    model_dir = work / "model"
+    cmd = [sys.executable, str(ROOT / "automated_training.py"), "--include-datasets", str(data), "--model-dir", str(model_dir),
+           "--log-file", str(work / "log.txt"), "--seed", str(seed), "--no-run-inference", "--test-groups", *test_groups, *flags]  # fmt: skip
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"automated_training.py failed ({out.returncode}): {out.stdout[-2000:]}{out.stderr[-2000:]}")
+    final = json.loads((model_dir / "training_summary.json").read_text())["final"]
+    return {"top1": final["top1"], "count": final["count"], "wall_s": time.perf_counter() - t0}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--auslan", default="../shared/data/auslan", help="UCI Auslan sessions (empty string: skip)")
+    ap.add_argument("--dgs", default="../shared/data/dgs11", help="dgs11 keypoints (empty string: skip)")
+    ap.add_argument("--variant", action="append", default=None, metavar="NAME=FLAGS",
+                    help="a hamrec setting to compare: NAME=flags for automated_training.py (repeatable; default: default=)")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    ap.add_argument("--only", nargs="*", default=None, help="run only these protocols")
+    ap.add_argument("--json", default=None, help="also write every result here")
+    args = ap.parse_args()
+    variants = dict(v.split("=", 1) for v in (args.variant or ["default="]))
+    results = []
+    for name, root, idx, given, test_groups, to_array in protocols(args.auslan, args.dgs):
+        if args.only and name not in args.only:
+            continue
+        ids = {c: i for i, c in enumerate(idx.classes)}
+        train = [s for s in given if s.group not in test_groups]
+        test = [s for s in given if s.group in test_groups]
+
+        def arrays(samples, to_array=to_array, idx=idx, ids=ids):
+            return np.stack([to_array(idx.sequences[s.path], 64) for s in samples]), np.array([ids[s.label] for s in samples])
+
+        for seed in args.seeds:
+            runs = {"MiniRocket": lambda: run_minirocket(arrays(train), arrays(test), len(ids), seed)}
+            for v, flags in variants.items():
+                runs[v] = lambda flags=flags: run_hamrec(root, given, test_groups, seed, flags.split(), Path(tempfile.mkdtemp(prefix="hamrec-dev-")))
+            for system, fn in runs.items():
+                r = {"protocol": name, "system": system, "seed": seed, **{k: v for k, v in fn().items() if k in ("top1", "count", "wall_s")}}
+                results.append(r)
+                print(f"{name:<10} {system:<14} seed {seed}  test {r['count']:4d}  top-1 {r['top1']:.3f}  {r['wall_s']:6.1f} s", flush=True)
+                if args.json:
+                    Path(args.json).write_text(json.dumps(results, indent=1))
+    systems = list(dict.fromkeys(r["system"] for r in results))
+    protos = list(dict.fromkeys(r["protocol"] for r in results))
+    print("\n| system | " + " | ".join(protos) + " | mean |")
+    print("| --- |" + " --- |" * (len(protos) + 1))
+    for system in systems:
+        cells = [[r["top1"] for r in results if r["system"] == system and r["protocol"] == p] for p in protos]
+        each = " | ".join(f"{statistics.mean(c):.1%} ({', '.join(f'{x:.1%}' for x in c)})" for c in cells)
+        print(f"| {system} | {each} | {statistics.mean(x for c in cells for x in c):.1%} |")
+
+
+if __name__ == "__main__":
+    main()
