@@ -114,8 +114,9 @@ def test_refit_retrains_the_chosen_run_on_train_and_val_from_its_start(tmp_path)
     summary = run_loop(cfg, quiet, fn)
     assert [c["run"] for c in calls] == ["batch01-attempt1", "batch02-attempt1", "batch02-attempt2", "batch02-attempt2-refit"]
     chosen, again = calls[2], calls[3]
-    # the schedule of the chosen run's best epochs (best_epoch 2 of the 3 logged), no validation, all train + val recordings
-    assert again["schedule"] == (0.001, 0.002) and again["classes"] is None and again["stop_at"] is None
+    # the chosen run's schedule up to the latest epoch tied at its best val top-1 (epochs 2 and 3 of the 3 logged: 0.6),
+    # no validation, all train + val recordings
+    assert again["schedule"] == (0.001, 0.002, 0.001) and again["classes"] is None and again["stop_at"] is None
     from hamrec.model.saving import read_metadata
 
     meta = read_metadata(Path(cfg.model_dir) / "best_model.keras")

@@ -312,31 +312,38 @@ def _start_weights(model_dir: Path, run_id: str) -> Path:
     return model_dir / RESUME / f"start-{run_id}.weights.h5"
 
 
-def learning_rates(csv_path: Path, epochs: int) -> list[float]:
-    """The learning rate of each of the first ``epochs`` epochs of a run, from its CSV log.
+def refit_schedule(csv_path: Path, best_epoch: int) -> list[float]:
+    """The learning rate of each epoch a refit of a run trains, from the run's CSV log.
 
-    A resumed run may have appended an epoch twice or missed one row: the last row of an
-    epoch wins and a missing epoch keeps the rate before it.
+    The refit trains up to the latest epoch whose validation top-1 equals the run's best:
+    early stopping keeps the first of tied epochs, which on a validation split that saturates
+    early can be a handful of epochs into training; the later ties are rated as good by
+    validation and trained longer. A resumed run may have appended an epoch twice or missed
+    a row: the last row of an epoch wins and a missing epoch keeps the rate before it.
     """
     import csv
 
     with open(csv_path, newline="") as f:
-        by_epoch = {int(r["epoch"]): float(r["learning_rate"]) for r in csv.DictReader(f) if r.get("learning_rate")}
-    if not by_epoch:
+        rows = {int(r["epoch"]): r for r in csv.DictReader(f)}
+    rates = {e: float(r["learning_rate"]) for e, r in rows.items() if r.get("learning_rate") not in (None, "", "NA")}
+    if not rates:
         raise ValueError(f"{csv_path}: no learning_rate column; cannot replay the run's schedule")
-    rates, lr = [], by_epoch[min(by_epoch)]
+    top1 = {e: float(r["val_top1"]) for e, r in rows.items() if r.get("val_top1") not in (None, "", "NA")}
+    best = max(top1.values(), default=None)
+    epochs = max([best_epoch] + [e + 1 for e, v in top1.items() if v >= best])
+    schedule, lr = [], rates[min(rates)]
     for e in range(epochs):
-        lr = by_epoch.get(e, lr)
-        rates.append(lr)
-    return rates
+        lr = rates.get(e, lr)
+        schedule.append(lr)
+    return schedule
 
 
 def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Logger, model, train_fn, meta: dict) -> None:
     """Train the delivered model once more on training + validation recordings.
 
     The validation split has done its job once early stopping has picked the epoch: the refit
-    starts from the same weights as the chosen run and replays its learning rates for exactly
-    its best epochs, on every recording that is not held out for testing — more signers and
+    starts from the same weights as the chosen run and replays its learning rates up to its
+    best epoch (see :func:`refit_schedule`), on every recording that is not held out for testing — more signers and
     sessions, which is what carries to unseen ones. The test split stays untouched, so without
     one there is no honest figure for the refit model and it is not made.
     """
@@ -358,15 +365,15 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Lo
         log("no test split, so the delivered model is not refitted on train + val (it would have no held-out figure; --no-refit silences this)", main=True)
         return
     run_id = f"{chosen['run_id']}-refit"
-    rates = learning_rates(model_dir / chosen["csv"], chosen["best_epoch"])
+    rates = refit_schedule(model_dir / chosen["csv"], chosen["best_epoch"])
     samples = job.samples("train") + job.samples("val")
     class_ids = {c: i for i, c in enumerate(job.index.classes)}
     model.load_weights(start)
     compile_model(model, rates[0], cfg.gamma, cfg.label_smoothing, cfg.weight_decay)
     keras.utils.set_random_seed(chosen["seed"])
     log.run_log = model_dir / LOGS / f"{run_id}.log"
-    log(f"{run_id}: refit from the start of {chosen['run_id']} on train + val ({len(samples)} recordings) for its {len(rates)} best epochs "
-        "at its learning rates; this becomes the delivered model (--no-refit: deliver the run itself)", main=True)  # fmt: skip
+    log(f"{run_id}: refit from the start of {chosen['run_id']} on train + val ({len(samples)} recordings) for {len(rates)} epochs (its best "
+        "validation top-1) at its learning rates; this becomes the delivered model (--no-refit: deliver the run itself)", main=True)  # fmt: skip
     data = AugmentedSampler(
         [job.index.sequences[s.path] for s in samples], [s.label for s in samples], class_ids, job.spec, job.normalizer,
         batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=chosen["seed"],
