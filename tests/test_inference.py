@@ -26,7 +26,7 @@ def trained(tmp_path_factory):
     """A real (small) model trained by the loop on the tiny array dataset."""
     tmp = tmp_path_factory.mktemp("trained")
     data = write_array_dataset(tmp / "data", classes=3, signers=4, reps=4, noise=0.1)
-    cfg = LoopConfig(datasets=(str(data),), model_dir=str(tmp / "model"), log_file=str(tmp / "log.txt"), cache_dir=None, seq_len=16,
+    cfg = LoopConfig(include_datasets=(str(data),), model_dir=str(tmp / "model"), log_file=str(tmp / "log.txt"), cache_dir=None, seq_len=16,
                      max_classes_per_batch=0, run_inference=False, epochs=30, patience=5, augment_factor=2)  # fmt: skip
     summary = run_loop(cfg, lambda line: None)
     assert summary["status"] == "finished"
@@ -149,7 +149,7 @@ def test_auslan_model_evaluated_on_a_held_out_session(tmp_path):
     (held_out / "tctodd9").mkdir(parents=True)
     for f in list((AUSLAN / "tctodd9").glob("*.tsd")):
         (held_out / "tctodd9" / f.name).symlink_to(f)
-    cfg = LoopConfig(datasets=(str(data),), model_dir=str(tmp_path / "model"), log_file=str(tmp_path / "log.txt"), cache_dir=str(tmp_path / "c"),
+    cfg = LoopConfig(include_datasets=(str(data),), model_dir=str(tmp_path / "model"), log_file=str(tmp_path / "log.txt"), cache_dir=str(tmp_path / "c"),
                      max_classes_per_batch=0, run_inference=False, epochs=6, patience=6, val_groups=("tctodd6",), test_fraction=0,
                      restart=False, min_samples=1)  # fmt: skip
     run_loop(cfg, lambda line: None)

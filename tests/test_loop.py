@@ -44,7 +44,7 @@ def scripted(results: list):
 
 
 def config(tmp_path: Path, dataset: Path, **kw) -> LoopConfig:
-    base = dict(datasets=(str(dataset),), model_dir=str(tmp_path / "model"), log_file=str(tmp_path / "training_log.txt"), cache_dir=None,
+    base = dict(include_datasets=(str(dataset),), model_dir=str(tmp_path / "model"), log_file=str(tmp_path / "training_log.txt"), cache_dir=None,
                 seq_len=16, max_classes_per_batch=0, run_inference=False, accuracy_threshold=0.9, refit=False)  # fmt: skip
     base.update(kw)
     return LoopConfig(**base)

@@ -1,1 +1,1 @@
-"""argparse ``main()`` functions only; nothing imports this package."""
+"""argparse ``main()`` functions; only the training config imports from here (the argument types in ``args``)."""

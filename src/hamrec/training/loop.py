@@ -14,72 +14,22 @@ import collections
 import json
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from ..atomic import write_json
 from ..data.augment import AugmentConfig
-from ..data.cache import RecordingCache, default_cache_dir
+from ..data.cache import RecordingCache
 from ..data.datasets import DatasetError
 from ..data.index import DatasetIndex, build_index, check_no_leak, class_batches, make_split
 from ..features import FeatureSpec, Normalizer, prepare
 from ..model.saving import SCHEMA
+from .config import LoopConfig
 from .lock import DirLock
 from .summary import Summary
 
 LOGS, VIS, RESUME = "logs", "visualizations", ".resume"
-
-
-@dataclass(frozen=True)
-class LoopConfig:
-    """Everything ``automated_training.py`` takes; see ``--help`` for each option."""
-
-    datasets: tuple[str, ...]
-    data_root: str = "datasets"
-    model_dir: str = "models/hamnosys/main_model"
-    log_file: str = "training_log.txt"
-    epochs: int = 500
-    patience: int = 30
-    lr: float = 2e-3
-    warmup_epochs: int = 3
-    plateau_patience: int = 10
-    plateau_factor: float = 0.5
-    min_lr: float = 0.01
-    weight_decay: float = 0.05
-    augment_factor: int = 15
-    max_classes_per_batch: int = 15
-    accuracy_threshold: float = 0.90
-    stop_at_threshold: bool = False
-    refit: bool = True
-    restart: bool = True
-    max_attempts: int = 3
-    run_inference: bool = True
-    gpu: bool = False
-    seed: int = 0
-    preset: str = "tiny"
-    heads: int = 12
-    seq_len: int = 48
-    centred: bool = True
-    absolute: bool = True
-    batch_size: int = 64
-    min_samples: int = 2
-    min_length: int = 2
-    gamma: float = 0.0
-    label_smoothing: float = 0.1
-    balance: bool = True
-    val_fraction: float = 0.15
-    test_fraction: float = 0.15
-    test_groups: tuple[str, ...] = ()
-    val_groups: tuple[str, ...] = ()
-    cache_dir: str | None = field(default_factory=lambda: str(default_cache_dir()))
-    fresh: bool = False
-
-    def fingerprint(self) -> dict:
-        """The settings that define the job; resuming with different ones is refused."""
-        keys = ("datasets", "seed", "preset", "heads", "seq_len", "centred", "absolute", "max_classes_per_batch", "min_samples", "min_length",
-                "val_fraction", "test_fraction", "test_groups", "val_groups")  # fmt: skip
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items() if k in keys}
 
 
 @dataclass
@@ -118,7 +68,7 @@ class Logger:
 
 def prepare_job(cfg: LoopConfig, model_dir: Path, log: Callable[[str], None]) -> Job:
     """Read the data, make (or reload) the split, fit normalisation on the training split."""
-    index = build_index(list(cfg.datasets), cfg.data_root, RecordingCache(cfg.cache_dir), cfg.min_samples, cfg.min_length, log)
+    index = build_index(list(cfg.include_datasets), cfg.data_root, RecordingCache(cfg.cache_dir), cfg.min_samples, cfg.min_length, log)
     split_file = model_dir / RESUME / "split.json"
     if split_file.is_file():
         split = json.loads(split_file.read_text())
@@ -135,7 +85,7 @@ def prepare_job(cfg: LoopConfig, model_dir: Path, log: Callable[[str], None]) ->
     if not counts.get("val"):
         raise DatasetError("the validation split is empty: too few groups or recordings; add data or set --val-groups")
     layout, points, dims = index.layout
-    spec = FeatureSpec(layout, points, dims, seq_len=cfg.seq_len, centred=cfg.centred, absolute=cfg.absolute)
+    spec = FeatureSpec(layout, points, dims, seq_len=cfg.seq_len, centred=cfg.centred_features, absolute=cfg.absolute_features)
     train = [s for s in index.samples if split[s.path] == "train"]
     xs, ms = zip(*(prepare(index.sequences[s.path], spec) for s in train))
     normalizer = Normalizer.fit(list(xs), list(ms))
@@ -164,9 +114,9 @@ def model_metadata(cfg: LoopConfig, job: Job, classes_trained: list[str], model_
         "feature_spec": job.spec.to_dict(),
         "normalizer": job.normalizer.to_dict(),
         "split": dict(by_split),
-        "datasets": list(cfg.datasets),
+        "datasets": list(cfg.include_datasets),
         "model_config": model_cfg,
-        "training_config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
+        "training_config": cfg.to_dict(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
 
@@ -177,6 +127,13 @@ def decide(result: dict, attempt: int, cfg: LoopConfig, target: float) -> str:
     if reached or not cfg.restart or attempt + 1 >= cfg.max_attempts:
         return "next_batch"
     return "restart"
+
+
+def becomes_best(record: dict, best: dict | None) -> bool:
+    """Whether a finished run replaces the best model so far: more classes wins, then a higher val top-1."""
+    if record["outcome"] == "failed":
+        return False
+    return best is None or record["classes"] > best["classes"] or (record["classes"] == best["classes"] and record["val_top1"] > best["val_top1"])
 
 
 def run_loop(cfg: LoopConfig, echo: Callable[[str], None] | None = None, train_fn=None) -> dict:
@@ -225,7 +182,7 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
     summary.data["skipped_files"] = len(job.index.skipped)
     summary.save()
 
-    model_cfg = PRESETS[cfg.preset]
+    model_cfg = PRESETS[cfg.model_size]
     if cfg.heads != model_cfg.heads:
         from dataclasses import replace
 
@@ -259,7 +216,7 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
                 last = len(seen) == len(job.index.classes)
                 if last:  # where a refit of this run would start from
                     model.save_weights(_start_weights(model_dir, run_id))
-                compile_model(model, lr, cfg.gamma, cfg.label_smoothing, cfg.weight_decay)
+                compile_model(model, lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay)
                 seed = cfg.seed + 1000 * b + attempt
                 keras.utils.set_random_seed(seed)
                 log.run_log = model_dir / LOGS / f"{run_id}.log"
@@ -271,21 +228,15 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
                 # earlier class batches are stepping stones and stop at the threshold; the run over all
                 # classes is the delivered model and trains on to early stopping (unless --stop-at-threshold)
                 stop_at = cfg.accuracy_threshold if not last or cfg.stop_at_threshold else None
-                run_cfg = RunConfig(cfg.epochs, cfg.patience, lr, cfg.batch_size, cfg.warmup_epochs, cfg.plateau_patience, cfg.plateau_factor,
-                                    cfg.min_lr, stop_at=stop_at)  # fmt: skip
+                run_cfg = RunConfig.of(cfg, lr=lr, stop_at=stop_at)
                 backup = model_dir / RESUME / f"backup-{run_id}"
                 result: RunResult = train_fn(model, data, val_data, run_cfg, model_dir / LOGS / f"{run_id}.csv", backup, latest_path, save, log=log, prefix=run_id)
                 record = {"run_id": run_id, "batch": b + 1, "attempt": attempt + 1, "classes": len(seen), "new_classes": batch_classes,
                           "learning_rate": lr, "seed": seed, **result.to_dict(),
                           "log": str(Path(LOGS) / f"{run_id}.log"), "csv": str(Path(LOGS) / f"{run_id}.csv")}  # fmt: skip
-                best = summary.data["best_model"]
-                better = result.outcome != "failed" and (
-                    best is None or len(seen) > best["classes"] or (len(seen) == best["classes"] and result.val_top1 > best["val_top1"])
-                )
+                better = becomes_best(record, summary.data["best_model"])
                 if better:
                     save(model, best_path)
-                    summary.data["best_model"] = {"run_id": run_id, "classes": len(seen), "val_top1": result.val_top1}
-                    summary.data.update(best_accuracy=result.val_top1, best_top2_accuracy=result.val_top2, best_top3_accuracy=result.val_top3)
                 record["became_best"] = better
                 summary.record_run(record)
                 shutil.rmtree(backup, ignore_errors=True)
@@ -369,7 +320,7 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Lo
     samples = job.samples("train") + job.samples("val")
     class_ids = {c: i for i, c in enumerate(job.index.classes)}
     model.load_weights(start)
-    compile_model(model, rates[0], cfg.gamma, cfg.label_smoothing, cfg.weight_decay)
+    compile_model(model, rates[0], cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay)
     keras.utils.set_random_seed(chosen["seed"])
     log.run_log = model_dir / LOGS / f"{run_id}.log"
     log(f"{run_id}: refit from the start of {chosen['run_id']} on train + val ({len(samples)} recordings) for {len(rates)} epochs (its best "
@@ -384,7 +335,7 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Lo
         save_model(m, path, meta)
 
     backup = model_dir / RESUME / f"backup-{run_id}"
-    run_cfg = RunConfig(epochs=len(rates), lr=rates[0], batch_size=cfg.batch_size, lr_schedule=tuple(rates))
+    run_cfg = RunConfig.of(cfg, epochs=len(rates), lr=rates[0], lr_schedule=tuple(rates))
     result = train_fn(model, data, None, run_cfg, model_dir / LOGS / f"{run_id}.csv", backup, model_dir / "latest_model.keras", save, log=log, prefix=run_id)
     record = {"run_id": run_id, "batch": chosen["batch"], "attempt": chosen["attempt"], "classes": chosen["classes"], "new_classes": [],
               "learning_rate": rates[0], "seed": chosen["seed"], "refit_of": chosen["run_id"], "trained_on": ["train", "val"],
@@ -392,8 +343,6 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Lo
     record["became_best"] = result.outcome != "failed"
     if record["became_best"]:
         save(model, model_dir / "best_model.keras")
-        # the validation figures stay those of the chosen run: the refit trained on the validation split
-        summary.data["best_model"] = {**best, "run_id": run_id, "refit_of": chosen["run_id"]}
     summary.record_run(record)
     shutil.rmtree(backup, ignore_errors=True)
     log.run_log = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
@@ -18,6 +18,7 @@ import keras
 import numpy as np
 
 from .callbacks import AtomicCheckpoint, Progress, StopAtThreshold, Warmup
+from .config import LoopConfig
 
 
 @dataclass(frozen=True)
@@ -38,16 +39,22 @@ class RunConfig:
             epoch), with no validation and none of the callbacks that watch it.
     """
 
-    epochs: int = 500
-    patience: int = 30
-    lr: float = 2e-3
-    batch_size: int = 64
-    warmup_epochs: int = 3
-    plateau_patience: int = 10
-    plateau_factor: float = 0.5
-    min_lr: float = 0.01
+    epochs: int = LoopConfig.epochs
+    patience: int = LoopConfig.patience
+    lr: float = LoopConfig.lr
+    batch_size: int = LoopConfig.batch_size
+    warmup_epochs: int = LoopConfig.warmup_epochs
+    plateau_patience: int = LoopConfig.plateau_patience
+    plateau_factor: float = LoopConfig.plateau_factor
+    min_lr: float = LoopConfig.min_lr
     stop_at: float | None = None
     lr_schedule: tuple[float, ...] | None = None
+
+    @classmethod
+    def of(cls, job: LoopConfig, **changes) -> "RunConfig":
+        """The run settings of a job's config (fields of the same name), with ``changes``."""
+        same = {f.name: getattr(job, f.name) for f in fields(cls) if hasattr(job, f.name)}
+        return cls(**{**same, **changes})
 
 
 @dataclass

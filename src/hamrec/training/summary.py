@@ -1,6 +1,9 @@
 """``training_summary.json``: the seed's keys, every run, the best model — always valid JSON.
 
-Accuracies are fractions 0-1 everywhere (the seed mixed percent and fractions).
+Accuracies are fractions 0-1 everywhere (the seed mixed percent and fractions). The fields
+that follow from the runs (``best_model``, ``best_accuracy``, ``best_top2_accuracy``,
+``best_top3_accuracy``, ``last_batch``, ``total_training_time``) are computed from the
+recorded runs whenever the summary is saved, never kept up to date by hand.
 """
 
 from __future__ import annotations
@@ -57,13 +60,36 @@ class Summary:
         )
 
     def save(self) -> None:
+        self.data.update(derived(self.data["training_runs"]))
         write_json(self.path, self.data)
 
     def run(self, run_id: str) -> dict | None:
         return next((r for r in self.data["training_runs"] if r["run_id"] == run_id), None)
 
     def record_run(self, record: dict) -> None:
+        """Append a finished run (its ``became_best`` says whether it is now ``best_model.keras``) and save."""
         self.data["training_runs"].append(record)
-        self.data["last_batch"] = record["batch"]
-        self.data["total_training_time"] = round(self.data["total_training_time"] + record.get("wall_time", 0.0), 2)
         self.save()
+
+
+def derived(runs: list[dict]) -> dict:
+    """The summary fields that follow from the runs.
+
+    The best model is the latest run that became best. A refit trained on the validation split,
+    so its validation figures are those of the run it refitted.
+    """
+    best = next((r for r in reversed(runs) if r.get("became_best")), None)
+    scored = next((r for r in runs if r["run_id"] == best.get("refit_of")), best) if best and best.get("refit_of") else best
+    out = {
+        "last_batch": runs[-1]["batch"] if runs else None,
+        "total_training_time": round(sum(r.get("wall_time", 0.0) for r in runs), 2),
+        "best_model": None,
+        "best_accuracy": 0.0,
+        "best_top2_accuracy": 0.0,
+        "best_top3_accuracy": 0.0,
+    }
+    if best is not None:
+        out["best_model"] = {"run_id": best["run_id"], "classes": best["classes"], "val_top1": scored["val_top1"],
+                             **({"refit_of": best["refit_of"]} if best.get("refit_of") else {})}  # fmt: skip
+        out.update(best_accuracy=scored["val_top1"], best_top2_accuracy=scored["val_top2"], best_top3_accuracy=scored["val_top3"])
+    return out

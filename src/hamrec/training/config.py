@@ -1,0 +1,105 @@
+"""The settings of a training job, written once: default, help text and check of every option.
+
+``automated_training.py`` builds its options from :class:`LoopConfig`'s fields — the flag
+``--max-classes-per-batch`` is the field ``max_classes_per_batch`` — and a training run's
+:class:`~hamrec.training.run.RunConfig` takes its defaults from here, so no default is written
+twice. Imports nothing heavy (``hamrec data inspect`` reads it without Keras).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from dataclasses import asdict, dataclass, field
+
+from ..cli.args import fraction, non_negative_float, non_negative_int, positive_float, positive_int
+from ..data.cache import default_cache_dir
+
+
+def option(default, help: str, type=None, **argparse_kw):
+    """A config field that is also a command-line option (``help``, ``type`` and extra argparse keywords)."""
+    return field(default=default, metadata={"help": help, "type": type, **argparse_kw})
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    """Everything ``automated_training.py`` takes; ``--help`` prints each option with its default."""
+
+    epochs: int = option(500, "Maximum epochs per training run", positive_int)
+    patience: int = option(30, "Epochs without a better val top-1 before early stopping", positive_int)
+    lr: float = option(0.002, "Peak learning rate (after warm-up; plateaus cut it)", positive_float)
+    include_datasets: tuple[str, ...] = option((), "Datasets to include: names under --data-root or paths. None given: the seed's "
+                                               "datasets found under --data-root, else the built-in synthetic signs",
+                                               nargs="+", metavar="NAME_OR_PATH")  # fmt: skip
+    log_file: str = option("training_log.txt", "File to save training logs")
+    restart: bool = option(True, "Restart a stalled run from its best weights with a changed learning rate (--no-restart: one run per class batch)")
+    run_inference: bool = option(True, "Run inference and draw the results on the held-out split after training")
+    gpu: bool = option(False, "Use a GPU if available")
+    augment_factor: int = option(15, "Augmented versions per original recording (0: no augmentation)", non_negative_int)
+    data_root: str = option("datasets", "Folder where named datasets live (a dataset NAME is DATA_ROOT/NAME)")
+    model_dir: str = option("models/hamnosys/main_model", "Output folder for models, summary, logs and plots")
+    max_classes_per_batch: int = option(15, "Classes added per training batch (0: all at once)", non_negative_int)
+    accuracy_threshold: float = option(0.90, "Validation top-1 (fraction) that ends the automation: no more restarts, move to inference. "
+                                       "Earlier class batches stop as soon as they reach it; the run over all classes trains on to "
+                                       "early stopping", fraction)  # fmt: skip
+    stop_at_threshold: bool = option(False, "Also stop the run over all classes as soon as it reaches --accuracy-threshold (faster, less accurate)")
+    refit: bool = option(True, "Once early stopping has chosen the epochs of the run over all classes, train it once more from the same "
+                         "start on training + validation recordings with the same learning rates, and deliver that model (needs a test split)")  # fmt: skip
+    warmup_epochs: int = option(3, "Epochs of linear learning-rate warm-up at the start of every run", non_negative_int)
+    plateau_patience: int = option(10, "Epochs without a better val top-1 before the learning rate is cut", positive_int)
+    plateau_factor: float = option(0.5, "Factor applied to the learning rate on a plateau", fraction)
+    min_lr: float = option(0.01, "Plateau cuts stop at this fraction of --lr", fraction)
+    weight_decay: float = option(0.05, "AdamW weight decay", non_negative_float)
+    seed: int = option(0, "Random seed for split, initialisation and augmentation", int)
+    max_attempts: int = option(3, "Training runs per class batch, restarts included", positive_int)
+    model_size: str = option("tiny", "Model size preset", choices=["tiny", "small", "base"])
+    heads: int = option(12, "Attention heads per transformer block", positive_int)
+    seq_len: int = option(48, "Frames the model sees (longer recordings are resampled)", positive_int)
+    centred_features: bool = option(True, "Add each channel minus its mean over the recording (unmoved by a per-channel offset: calibration, camera)")
+    absolute_features: bool = option(True, "Use the (body-normalised) values themselves, which carry where a sign is made")
+    batch_size: int = option(64, "Recordings per gradient step", positive_int)
+    min_samples: int = option(2, "Leave out classes with fewer recordings", positive_int)
+    min_length: int = option(2, "Skip recordings with fewer frames", positive_int)
+    focal_gamma: float = option(0.0, "Focal loss gamma (0 = cross-entropy; 2 = the usual focal loss)", non_negative_float)
+    label_smoothing: float = option(0.1, "Label smoothing", non_negative_float)
+    balance: bool = option(True, "Draw classes equally often")
+    val_fraction: float = option(0.15, "Share of the groups held out for validation when --val-groups is not given", fraction)
+    test_fraction: float = option(0.15, "Share of the groups held out for testing when --test-groups is not given (0: no test split)",
+                                  non_negative_float)  # fmt: skip
+    test_groups: tuple[str, ...] = option((), "Groups (signers/sessions, e.g. tctodd9) held out for testing", nargs="+", metavar="GROUP")
+    val_groups: tuple[str, ...] = option((), "Groups held out for validation", nargs="+", metavar="GROUP")
+    cache_dir: str | None = field(default_factory=lambda: str(default_cache_dir()),
+                                  metadata={"help": "Where read recordings are cached (default ~/.cache/hamrec/recordings)"})  # fmt: skip
+    fresh: bool = option(False, "Discard an earlier training in --model-dir instead of resuming it", action="store_true")
+
+    def fingerprint(self) -> dict:
+        """The settings that define the job; resuming with different ones is refused."""
+        keys = ("include_datasets", "seed", "model_size", "heads", "seq_len", "centred_features", "absolute_features", "max_classes_per_batch",
+                "min_samples", "min_length", "val_fraction", "test_fraction", "test_groups", "val_groups")  # fmt: skip
+        return {k: v for k, v in self.to_dict().items() if k in keys}
+
+    def to_dict(self) -> dict:
+        """JSON-ready (tuples as lists), for the summary and the model's metadata."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+def add_options(parser: argparse.ArgumentParser, cls=LoopConfig) -> None:
+    """One ``--flag-name`` per field of ``cls``; booleans get ``--no-flag-name`` too."""
+    for f in dataclasses.fields(cls):
+        meta = dict(f.metadata)
+        kw = {"help": meta.pop("help"), "dest": f.name}
+        kind = meta.pop("type", None)
+        default = f.default if f.default is not dataclasses.MISSING else None
+        if isinstance(default, bool) and "action" not in meta:
+            kw["action"] = argparse.BooleanOptionalAction
+        elif kind is not None:
+            kw["type"] = kind
+        kw["default"] = None if isinstance(default, tuple) and not default else default
+        parser.add_argument("--" + f.name.replace("_", "-"), **kw, **meta)
+
+
+def from_args(args: argparse.Namespace, **given) -> LoopConfig:
+    """The config of parsed options; an option left at None keeps the field's default."""
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(LoopConfig) if getattr(args, f.name, None) is not None}
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    return LoopConfig(**{**values, **given})
