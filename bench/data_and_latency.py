@@ -45,8 +45,8 @@ def main() -> None:
     if args.model:
         from hamrec.inference.predict import Recognizer
 
-        load = median_time(lambda: Recognizer(args.model), args.repeats)
-        rec = Recognizer(args.model)
+        load = median_time(lambda: Recognizer.load(args.model), args.repeats)
+        rec = Recognizer.load(args.model)
         one = [seqs[0]]
         single = median_time(lambda: rec.probabilities(one), 50, warmup=True)
         batch = seqs[:64]

@@ -83,7 +83,7 @@ def hamrec_latency(model: Path, test_dir: Path) -> float:
     from hamrec.data.cache import RecordingCache
     from hamrec.inference.predict import Recognizer
 
-    rec = Recognizer(model)
+    rec = Recognizer.load(model)
     seq = RecordingCache(None).load(str(next(p for p in sorted(test_dir.rglob("*")) if p.is_file())))
     return median_time(lambda: rec.probabilities([seq]), 30, warmup=True)
 

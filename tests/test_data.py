@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from hamrec.contract import ModelContract
 from hamrec.data.augment import AugmentConfig, augment, channel_spread, gain, mirror, offset
 from hamrec.data.cache import RecordingCache
 from hamrec.data.datasets import DatasetError, resolve, scan
@@ -111,7 +112,7 @@ def test_augmentation_only_draws_training_recordings(array_dataset):
     xs, ms = zip(*(prepare(idx.sequences[s.path], spec) for s in train))
     norm = Normalizer.fit(list(xs), list(ms))
     sampler = AugmentedSampler([idx.sequences[s.path] for s in train], [s.label for s in train], {c: i for i, c in enumerate(idx.classes)},
-                               spec, norm, batch_size=8, augment_factor=15, seed=1)  # fmt: skip
+                               ModelContract([], {}, spec, norm), batch_size=8, augment_factor=15, seed=1)  # fmt: skip
     assert {seq.source for seq in sampler.seqs} == {s.path for s in train}
     assert not {seq.source for seq in sampler.seqs} & {p for p, sp in split.items() if sp != "train"}
     (x, y) = sampler[0]
@@ -124,7 +125,7 @@ def test_balanced_sampler_draws_classes_equally():
     seqs = [SignSequence(np.ones((5, 1, 1)), np.ones((5, 1), bool), 30, "array", ["a"], f"f{i}") for i in range(12)]
     labels = ["big"] * 10 + ["small"] * 2
     spec = FeatureSpec("array", 1, 1, seq_len=4, velocity=False)
-    sampler = AugmentedSampler(seqs, labels, {"big": 0, "small": 1}, spec, Normalizer([0], [1]), batch_size=2000, augment_factor=0, seed=0)
+    sampler = AugmentedSampler(seqs, labels, {"big": 0, "small": 1}, ModelContract([], {}, spec, Normalizer([0], [1])), batch_size=2000, augment_factor=0, seed=0)
     sampler.draws = 2000
     _, y = sampler[0]
     assert abs(y[:, 1].mean() - 0.5) < 0.05
@@ -135,9 +136,9 @@ def test_unbalanced_drawing_weights_rare_classes_by_frequency():
     labels = ["big"] * 9 + ["small"] * 3
     spec = FeatureSpec("array", 1, 1, seq_len=4, velocity=False)
     ids = {"big": 0, "small": 1}
-    balanced = AugmentedSampler(seqs, labels, ids, spec, Normalizer([0], [1]), batch_size=12, augment_factor=0, seed=0)
+    balanced = AugmentedSampler(seqs, labels, ids, ModelContract([], {}, spec, Normalizer([0], [1])), batch_size=12, augment_factor=0, seed=0)
     assert len(balanced[0]) == 2  # no weights: balance already equalises the classes
-    sampler = AugmentedSampler(seqs, labels, ids, spec, Normalizer([0], [1]), batch_size=12, augment_factor=0, balance=False, seed=0)
+    sampler = AugmentedSampler(seqs, labels, ids, ModelContract([], {}, spec, Normalizer([0], [1])), batch_size=12, augment_factor=0, balance=False, seed=0)
     _, y, w = sampler[0]
     np.testing.assert_allclose(w[y[:, 0] == 1], 12 / (2 * 9))  # alpha_c = N / (K n_c)
     np.testing.assert_allclose(w[y[:, 1] == 1], 12 / (2 * 3))
@@ -293,13 +294,13 @@ _PROBS = [f for f in AugmentConfig.__dataclass_fields__ if f != "gain"]
 def test_sampler_offsets_glove_channels_in_training_set_units():
     rng = np.random.default_rng(0)
     seqs = [SignSequence(rng.normal(size=(20, 2, 1)) * [[10.0], [0.1]], np.ones((20, 2), bool), 25, "auslan_glove", ["a", "b"]) for _ in range(4)]
-    sampler = AugmentedSampler(seqs, ["x", "y", "x", "y"], {"x": 0, "y": 1}, FeatureSpec("auslan_glove", 2, 1, seq_len=8), Normalizer([0] * 4, [1] * 4),
+    sampler = AugmentedSampler(seqs, ["x", "y", "x", "y"], {"x": 0, "y": 1}, ModelContract([], {}, FeatureSpec("auslan_glove", 2, 1, seq_len=8), Normalizer([0] * 4, [1] * 4)),
                                batch_size=4, augment_factor=1, seed=0)  # fmt: skip
     np.testing.assert_allclose(sampler.spread, channel_spread(seqs))
     assert sampler.spread[0, 0] > 50 * sampler.spread[1, 0]
     points = SignSequence(rng.normal(size=(20, kp.NUM_POINTS, 3)), np.ones((20, kp.NUM_POINTS), bool), 25, kp.LAYOUT, kp.POINTS)
     spec = FeatureSpec(kp.LAYOUT, kp.NUM_POINTS, 3, seq_len=8)
-    assert AugmentedSampler([points], ["x"], {"x": 0}, spec, Normalizer([0], [1]), augment_factor=1).spread is None  # keypoints: camera shift
+    assert AugmentedSampler([points], ["x"], {"x": 0}, ModelContract([], {}, spec, Normalizer([0], [1])), augment_factor=1).spread is None  # keypoints: camera shift
 
 
 def test_mirror_swaps_hands():

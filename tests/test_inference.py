@@ -36,7 +36,7 @@ def trained(tmp_path_factory):
 def test_model_learns_the_tiny_task_and_reloaded_metrics_match(trained):
     model_path, _, summary = trained
     assert summary["final"]["top1"] >= 0.9  # three sine frequencies are easy for unseen signers
-    again = evaluate_split(model_path, summary["final"]["split"])
+    again = evaluate_split(Recognizer.load(model_path), summary["final"]["split"])
     assert again["top1"] == pytest.approx(summary["final"]["top1"]) and again["count"] == summary["final"]["count"]
 
 
@@ -56,9 +56,20 @@ def test_the_delivered_model_is_a_refit_that_replays_the_chosen_runs_learning_ra
     assert column(refit, "learning_rate") == pytest.approx(column(chosen, "learning_rate")[:last_best])
 
 
+def test_contract_the_validation_top1_of_training_is_what_the_reloaded_model_scores(tmp_path):
+    """Training's figure and inference's figure come from one contract: reload, encode, predict, score."""
+    data = write_array_dataset(tmp_path / "data", classes=3, signers=4, reps=4, noise=0.6, seed=3)
+    cfg = LoopConfig(include_datasets=(str(data),), model_dir=str(tmp_path / "model"), log_file=str(tmp_path / "log.txt"), cache_dir=None,
+                     seq_len=16, max_classes_per_batch=0, run_inference=False, epochs=4, patience=5, augment_factor=2, refit=False)  # fmt: skip
+    summary = run_loop(cfg, lambda line: None)
+    again = evaluate_split(Recognizer.load(tmp_path / "model" / "best_model.keras"), "val")
+    assert again["count"] > 0 and again["top1"] == pytest.approx(summary["best_accuracy"])
+    assert again["top3"] == pytest.approx(summary["best_top3_accuracy"])
+
+
 def test_recognise_files_with_gloss_and_hamnosys(trained, tmp_path):
     model_path, data, _ = trained
-    rec = Recognizer(model_path)
+    rec = Recognizer.load(model_path)
     (tmp_path / "bad.npy").write_bytes(b"junk")
     np.save(tmp_path / "wide.npy", np.ones((20, 7), np.float32))
     results = rec.recognise_files([str(data / "s0" / "c0_0.npy"), str(tmp_path / "bad.npy"), str(tmp_path / "wide.npy")], k=2)
@@ -86,7 +97,7 @@ def test_cli_json_output(trained, tmp_path):
 def test_evaluate_a_labelled_folder(trained, tmp_path):
     model_path, data, _ = trained
     other = write_array_dataset(tmp_path / "new_signers", classes=3, signers=2, reps=2, seed=9, noise=0.1)
-    m = evaluate_dir(model_path, other)
+    m = evaluate_dir(Recognizer.load(model_path), other)
     assert m["count"] == 12 and m["top1"] >= 0.75 and set(m["per_class"]) == {"sign0", "sign1", "sign2"}
     assert m["top1"] <= m["top2"] <= m["top3"]
 
@@ -95,14 +106,14 @@ def test_evaluate_a_folder_restricted_to_one_format(trained, tmp_path):
     model_path, _, _ = trained
     other = write_array_dataset(tmp_path / "mixed", classes=3, signers=1, reps=1, seed=3, noise=0.1)
     (other / "notes.pose").write_bytes(b"")  # another format in the same folder, not in the manifest
-    assert evaluate_dir(model_path, other, fmt="array")["count"] == 3
+    assert evaluate_dir(Recognizer.load(model_path), other, fmt="array")["count"] == 3
     with pytest.raises(DatasetError, match=r"no pose recordings \(--format pose expects \['.pose'\]\)"):
-        evaluate_dir(model_path, other, fmt="pose")
+        evaluate_dir(Recognizer.load(model_path), other, fmt="pose")
 
 
 def test_report_writes_every_plot_and_html(trained, tmp_path):
     model_path, _, _ = trained
-    page = report(model_path, tmp_path / "vis", log=lambda s: None)
+    page = report(Recognizer.load(model_path), tmp_path / "vis", log=lambda s: None)
     names = {p.name for p in (tmp_path / "vis").iterdir()}
     for expected in ("index.html", "metrics.json", "training_curves.png", "confusion_matrix.png", "per_class_accuracy.png", "topk_accuracy.png",
                      "sample1_topk.png", "sample1_motion.png"):  # fmt: skip
@@ -119,7 +130,7 @@ def test_report_renders_in_headless_chromium(trained, tmp_path):
     if not chromium:
         pytest.skip("chromium is not installed (apt-get install chromium)")
     model_path, _, _ = trained
-    page = report(model_path, tmp_path / "vis", log=lambda s: None)
+    page = report(Recognizer.load(model_path), tmp_path / "vis", log=lambda s: None)
     # count images that failed to load: the page's own script writes the number into the DOM
     probe = tmp_path / "vis" / "probe.html"
     probe.write_text(page.read_text().replace("</body>", "<script>window.onload=()=>{document.title='broken:'+"
@@ -169,7 +180,7 @@ def test_single_recording_fast_path_matches_keras(trained, tmp_path):
     model_path, data, _ = trained
     from hamrec.data.formats import load_recording
 
-    rec = Recognizer(model_path)
+    rec = Recognizer.load(model_path)
     for f in ("s0/c0_0.npy", "s2/c1_2.npy", "s3/c2_1.npy"):  # different lengths -> different padding masks
         seq = load_recording(data / f)
         fast = rec.probabilities([seq])
@@ -183,16 +194,15 @@ def test_single_recording_fast_path_matches_keras(trained, tmp_path):
 
 def _model_for(tmp_path, layout: str, points: int, dims: int) -> Path:
     """A small saved model whose metadata expects ``layout``: enough to check that each format reaches a prediction."""
-    from hamrec.features import FeatureSpec
+    from hamrec.contract import ModelContract
+    from hamrec.features import FeatureSpec, Normalizer
     from hamrec.model.builder import ModelConfig, build_model
-    from hamrec.model.saving import save_model
 
     spec = FeatureSpec(layout, points, dims, seq_len=16)
     model = build_model(16, spec.num_features, 3, ModelConfig(dim=24, blocks=("conv", "attn")))
-    meta = {"classes": ["a", "b", "c"], "labels": {"a": {"gloss": "A", "hamnosys": "\ue001"}}, "feature_spec": spec.to_dict(),
-            "normalizer": {"mean": [0.0] * spec.num_features, "std": [1.0] * spec.num_features}, "split": {}}  # fmt: skip
+    contract = ModelContract(["a", "b", "c"], {"a": {"gloss": "A", "hamnosys": "\ue001"}}, spec, Normalizer([0.0] * spec.num_features, [1.0] * spec.num_features))
     path = tmp_path / f"{layout}.keras"
-    save_model(model, path, meta)
+    contract.save(model, path)
     return path
 
 

@@ -117,11 +117,11 @@ def test_refit_retrains_the_chosen_run_on_train_and_val_from_its_start(tmp_path)
     # the chosen run's schedule up to the latest epoch tied at its best val top-1 (epochs 2 and 3 of the 3 logged: 0.6),
     # no validation, all train + val recordings
     assert again["schedule"] == (0.001, 0.002, 0.001) and again["classes"] is None and again["stop_at"] is None
-    from hamrec.model.saving import read_metadata
+    from hamrec.contract import ModelContract
 
-    meta = read_metadata(Path(cfg.model_dir) / "best_model.keras")
-    assert again["recordings"] == len(meta["split"]["train"]) + len(meta["split"]["val"]) > chosen["recordings"]
-    assert meta["trained_on"] == ["train", "val"] and meta["split"]["test"]  # the test split stays held out
+    saved = ModelContract.read(Path(cfg.model_dir) / "best_model.keras")
+    assert again["recordings"] == len(saved.split["train"]) + len(saved.split["val"]) > chosen["recordings"]
+    assert saved.info["trained_on"] == ["train", "val"] and saved.split["test"]  # the test split stays held out
     # it starts from the weights the chosen run started from, not from where that run ended
     assert all((a == b).all() for a, b in zip(again["start"], chosen["start"]))
     assert summary["best_model"]["run_id"] == "batch02-attempt2-refit" and summary["best_model"]["refit_of"] == "batch02-attempt2"

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from hamrec.model.builder import PRESETS, ModelConfig, build_model, compile_model
-from hamrec.model.saving import load_model, read_metadata, save_model
+from hamrec.contract import ModelContract
+from hamrec.features import FeatureSpec, Normalizer
 from hamrec.training.callbacks import StopAtThreshold, Warmup
 from hamrec.training.run import RunConfig, train_run
 
@@ -66,12 +67,17 @@ def test_focal_loss_equals_cross_entropy_at_gamma_zero():
     assert float(keras.losses.CategoricalFocalCrossentropy(alpha=1.0, gamma=2.0)(y, p)) < float(ce(y, p))
 
 
+def contract_for(classes: list[str], features: int = 6, **info) -> ModelContract:
+    return ModelContract(classes, {}, FeatureSpec("array", features, 1, seq_len=16, velocity=False, centred=False), Normalizer([0] * features, [1] * features),
+                         info=info)  # fmt: skip
+
+
 def test_save_load_round_trip_in_a_fresh_process(tmp_path):
     model = build_model(16, 6, 5, TINY)
     x = inputs()
     expected = model.predict(x, verbose=0)
     path = tmp_path / "m.keras"
-    save_model(model, path, {"classes": list("abcde")})
+    contract_for(list("abcde"), note="kept").save(model, path)
     np.save(tmp_path / "x_features.npy", x["features"])
     np.save(tmp_path / "x_mask.npy", x["mask"])
     code = f"""
@@ -81,28 +87,37 @@ m = keras.saving.load_model(r'{path}', compile=False)  # no custom_objects: our 
 x = {{'features': np.load(r'{tmp_path}/x_features.npy'), 'mask': np.load(r'{tmp_path}/x_mask.npy')}}
 np.save(r'{tmp_path}/out.npy', m.predict(x, verbose=0))
 """
-    # importing hamrec.model.layers registers the layers; a fresh interpreter must do that via the package
-    code = "import hamrec.model.layers\n" + code
+    # a user's script: importing the package registers the layers
+    code = "import hamrec.model\n" + code
     subprocess.run([sys.executable, "-c", code], check=True)
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-6)
-    assert read_metadata(path) == {"classes": list("abcde")}
-    loaded, meta = load_model(path)
+    read = ModelContract.read(path)
+    assert read.classes == list("abcde") and read.info == {"note": "kept"} and read.spec == contract_for([]).spec
+    loaded, contract = ModelContract.load(path)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, atol=1e-6)
+    assert contract.to_dict() == read.to_dict()
 
 
 def test_a_model_of_another_schema_is_refused_with_what_to_do(tmp_path):
+    import json
+    import zipfile
+
     model = build_model(4, 2, 2, TINY)
-    save_model(model, tmp_path / "m.keras", {"format": "hamrec-model/99", "classes": ["a", "b"]})
+    contract_for(["a", "b"], 2).save(model, tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        d = json.loads(z.read("hamrec.json"))
     with pytest.raises(ValueError, match=r"written as 'hamrec-model/99'; this hamrec reads 'hamrec-model/1'.*train the model again"):
-        read_metadata(tmp_path / "m.keras")
+        ModelContract.from_dict({**d, "format": "hamrec-model/99"}, "m.keras")
+    with pytest.raises(ValueError, match=r"m.keras has no normalizer in its hamrec.json"):
+        ModelContract.from_dict({k: v for k, v in d.items() if k != "normalizer"}, "m.keras")
 
 
-def test_read_metadata_errors(tmp_path):
+def test_read_errors_name_the_file(tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
-        read_metadata(tmp_path / "none.keras")
+        ModelContract.read(tmp_path / "none.keras")
     (tmp_path / "bad.keras").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="is not a hamrec .keras model"):
-        read_metadata(tmp_path / "bad.keras")
+        ModelContract.read(tmp_path / "bad.keras")
 
 
 def _separable(n=60, t=12, f=4, classes=3, seed=0):

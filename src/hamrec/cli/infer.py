@@ -30,26 +30,24 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = build_parser(prog).parse_args(argv)
     model_path = Path(args.model_path)
     out_dir = Path(args.output_dir) if args.output_dir else model_path.parent / "visualizations"
+    from ..contract import ModelContract
     from ..data.datasets import DatasetError
-    from ..model.saving import read_metadata
 
     try:
-        read_metadata(model_path)
+        ModelContract.read(model_path)  # a wrong path or file fails here, before Keras is loaded
         if args.input:
             return _recognise(args, model_path, out_dir)
         from ..inference.evaluate import evaluate_dir, evaluate_split
         from ..inference.predict import Recognizer
 
-        rec = Recognizer(model_path)
-        if args.data_dir:
-            metrics = evaluate_dir(model_path, args.data_dir, rec, fmt=args.format)
-        else:
-            split = "test" if rec.meta.get("split", {}).get("test") else "val"
-            metrics = evaluate_split(model_path, split, rec)
+        rec = Recognizer.load(model_path)
+        metrics = evaluate_dir(rec, args.data_dir, fmt=args.format) if args.data_dir else evaluate_split(rec)
         if args.visualize:
             from ..inference.report import report
+            from ..inference.visualize import plot_training_curves
 
-            page = report(model_path, out_dir, metrics=metrics, samples=args.samples, log=lambda s: None if args.json else print(s))
+            curves = plot_training_curves(model_path.parent / "logs", out_dir / "training_curves.png")
+            page = report(rec, out_dir, metrics=metrics, samples=args.samples, curves=curves, log=lambda s: None if args.json else print(s))
         else:
             from ..atomic import write_json
 
@@ -71,7 +69,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
 def _recognise(args, model_path: Path, out_dir: Path) -> int:
     from ..inference.predict import Recognizer
 
-    rec = Recognizer(model_path)
+    rec = Recognizer.load(model_path)
     results = rec.recognise_files(args.input, k=args.top_k)
     if args.visualize:
         from ..data.cache import RecordingCache

@@ -60,23 +60,21 @@ def _evaluate(rec: Recognizer, samples: list[tuple[str, str]], split: str, cache
     return metrics_from(rec, labels, probs, files, skipped, split)
 
 
-def evaluate_split(model_path: str | Path, split: str = "test", rec: Recognizer | None = None, cache_dir: str | None = None) -> dict:
-    """Evaluate on the split saved with the model — never a fresh random split."""
-    rec = rec or Recognizer(model_path)
-    entries = rec.meta.get("split", {}).get(split, [])
+def evaluate_split(rec: Recognizer, split: str | None = None, cache_dir: str | None = None) -> dict:
+    """Evaluate on a split saved with the model (default: its held-out one) — never a fresh random split."""
+    split = split or rec.contract.held_out()
+    entries = rec.contract.split.get(split, [])
     if not entries:
-        raise ValueError(f"{model_path}: the model has no saved {split!r} split; evaluate with --data-dir instead")
+        raise ValueError(f"{rec.path or 'the model'}: the model has no saved {split!r} split; evaluate with --data-dir instead")
     return _evaluate(rec, [(e["path"], e["label"]) for e in entries], split, RecordingCache(cache_dir))
 
 
-def evaluate_dir(model_path: str | Path, data_dir: str | Path, rec: Recognizer | None = None, cache_dir: str | None = None,
-                 fmt: str = "auto") -> dict:  # fmt: skip
+def evaluate_dir(rec: Recognizer, data_dir: str | Path, cache_dir: str | None = None, fmt: str = "auto") -> dict:
     """Evaluate every labelled recording in a dataset folder.
 
     ``fmt`` "auto" takes every recording the folder holds; a format name (pose, auslan,
     signavatars, array) keeps only that format's files.
     """
-    rec = rec or Recognizer(model_path)
     data_dir = Path(data_dir)
     if not data_dir.exists():
         raise DatasetError(f"--data-dir: {data_dir} does not exist")

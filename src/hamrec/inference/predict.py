@@ -10,7 +10,7 @@ import numpy as np
 from ..data.cache import RecordingCache
 from ..data.formats import keypoints as kp
 from ..data.sequence import RecordingError, SignSequence
-from ..features import FeatureSpec, Normalizer, prepare
+from ..contract import ModelContract
 
 
 @dataclass
@@ -22,27 +22,24 @@ class Candidate:
 
 
 class Recognizer:
-    """Load once, then recognise recordings; nothing is refit at inference time."""
+    """A model and its contract: recognise recordings; nothing is refit at inference time."""
 
-    def __init__(self, model_path: str | Path):
-        from .. import backend
-
-        backend.configure()
-        from ..model.saving import load_model
-
-        self.path = Path(model_path)
-        self.model, self.meta = load_model(model_path)
-        self.spec = FeatureSpec(**self.meta["feature_spec"])
-        self.normalizer = Normalizer.from_dict(self.meta["normalizer"])
-        self.classes: list[str] = self.meta["classes"]
-        self.labels: dict = self.meta.get("labels", {})
+    def __init__(self, model, contract: ModelContract, path: str | Path | None = None):
+        self.model, self.contract = model, contract
+        self.path = Path(path) if path is not None else None
+        self.classes: list[str] = contract.classes
+        self.labels: dict = contract.labels
+        self.spec = contract.spec
         self._single = None  # traced one-recording forward pass, made on first use
+
+    @classmethod
+    def load(cls, model_path: str | Path) -> "Recognizer":
+        """Load a saved ``.keras`` model with its contract (schema checked; errors say what to do)."""
+        return cls(*ModelContract.load(model_path), model_path)
 
     def inputs(self, seqs: list[SignSequence]) -> dict[str, np.ndarray]:
         """Recordings -> {"features": (N, T, F), "mask": (N, T)}; raises RecordingError on a layout mismatch."""
-        xs, ms = zip(*(prepare(s, self.spec) for s in seqs))
-        x, m = np.stack(xs), np.stack(ms)
-        return {"features": self.normalizer(x, m), "mask": m.astype(np.float32)}
+        return self.contract.encode(seqs)
 
     def probabilities(self, seqs: list[SignSequence], batch_size: int = 256) -> np.ndarray:
         """(N, C) class probabilities."""

@@ -14,27 +14,22 @@ from .predict import Recognizer
 
 
 def report(
-    model_path: str | Path,
+    rec: Recognizer,
     out_dir: str | Path,
     metrics: dict | None = None,
     data_dir: str | Path | None = None,
     samples: int = 4,
+    curves: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> Path:
-    """Evaluate (the saved test split, or ``data_dir``), write ``metrics.json``, the plots and ``index.html``."""
+    """Evaluate (the held-out split saved with the model, or ``data_dir``) unless ``metrics`` are given;
+    write ``metrics.json``, the plots and ``index.html``. ``curves``: a training-curves image to show."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rec = Recognizer(model_path)
     if metrics is None:
-        if data_dir is not None:
-            metrics = evaluate_dir(model_path, data_dir, rec)
-        else:
-            split = "test" if rec.meta.get("split", {}).get("test") else "val"
-            metrics = evaluate_split(model_path, split, rec)
+        metrics = evaluate_dir(rec, data_dir) if data_dir is not None else evaluate_split(rec)
     write_json(out_dir / "metrics.json", metrics)
     images: list[tuple[str, Path]] = []
-    model_dir = Path(model_path).parent
-    curves = vis.plot_training_curves(model_dir / "logs", out_dir / "training_curves.png")
     if curves:
         images.append(("Training curves of every run", curves))
     if metrics["count"]:
@@ -52,7 +47,7 @@ def report(
         gif = vis.animate_motion(seq, out_dir / f"sample{i + 1}_motion.gif", title)
         if gif:
             images.append((f"Sample {i + 1}: animation", gif))
-    page = write_html(out_dir / "index.html", model_path, metrics, images)
+    page = write_html(out_dir / "index.html", rec.path, metrics, images)
     log(f"{metrics['split']}: top-1 {metrics['top1']:.3f} top-2 {metrics['top2']:.3f} top-3 {metrics['top3']:.3f} on {metrics['count']} recordings"
         + (f", {len(metrics['skipped'])} skipped" if metrics["skipped"] else ""))  # fmt: skip
     return page

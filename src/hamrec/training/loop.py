@@ -14,7 +14,7 @@ import collections
 import json
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -23,8 +23,8 @@ from ..data.augment import AugmentConfig
 from ..data.cache import RecordingCache
 from ..data.datasets import DatasetError
 from ..data.index import DatasetIndex, build_index, check_no_leak, class_batches, make_split
+from ..contract import ModelContract
 from ..features import FeatureSpec, Normalizer, prepare
-from ..model.saving import SCHEMA
 from .config import LoopConfig
 from .lock import DirLock
 from .summary import Summary
@@ -34,12 +34,15 @@ LOGS, VIS, RESUME = "logs", "visualizations", ".resume"
 
 @dataclass
 class Job:
-    """The data side of a training job, fixed before the first run."""
+    """The data side of a training job, fixed before the first run.
+
+    ``contract`` is what every saved model carries (labels, features, normalisation, split);
+    a batch's model gets it with the classes trained so far.
+    """
 
     index: DatasetIndex
     split: dict[str, str]
-    spec: FeatureSpec
-    normalizer: Normalizer
+    contract: ModelContract
     plan: list[list[str]]
 
     def samples(self, split: str, classes: set[str] | None = None):
@@ -94,31 +97,15 @@ def prepare_job(cfg: LoopConfig, model_dir: Path, log: Callable[[str], None]) ->
     if untrained:
         log(f"warning: {len(untrained)} classes have no training recordings after the split and cannot be learned: {_short(untrained)}")
     plan = class_batches(index.classes, cfg.max_classes_per_batch)
-    return Job(index, split, spec, normalizer, plan)
+    by_split = collections.defaultdict(list)
+    for s in index.samples:
+        by_split[split[s.path]].append({"path": s.path, "label": s.label, "group": s.group})
+    info = {"datasets": list(cfg.include_datasets), "training_config": cfg.to_dict(), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    return Job(index, split, ModelContract(index.classes, index.label_info, spec, normalizer, dict(by_split), None, info), plan)
 
 
 def _short(items: list, n: int = 8) -> str:
     return ", ".join(map(str, items[:n])) + (f" … (+{len(items) - n})" if len(items) > n else "")
-
-
-def model_metadata(cfg: LoopConfig, job: Job, classes_trained: list[str], model_cfg: dict) -> dict:
-    """What inference needs, stored inside the ``.keras`` file."""
-    by_split = collections.defaultdict(list)
-    for s in job.index.samples:
-        by_split[job.split[s.path]].append({"path": s.path, "label": s.label, "group": s.group})
-    return {
-        "format": SCHEMA,
-        "classes": job.index.classes,
-        "labels": job.index.label_info,
-        "classes_trained": classes_trained,
-        "feature_spec": job.spec.to_dict(),
-        "normalizer": job.normalizer.to_dict(),
-        "split": dict(by_split),
-        "datasets": list(cfg.include_datasets),
-        "model_config": model_cfg,
-        "training_config": cfg.to_dict(),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-    }
 
 
 def decide(result: dict, attempt: int, cfg: LoopConfig, target: float) -> str:
@@ -162,8 +149,7 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
     import keras
 
     from ..model.builder import PRESETS, build_model, compile_model
-    from ..model.saving import save_model
-    from .pipeline import AugmentedSampler, encode, one_hot
+    from .pipeline import AugmentedSampler, one_hot
     from .run import RunConfig, RunResult, train_run
 
     train_fn = train_fn or train_run
@@ -177,18 +163,15 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
     if job.index.skipped:
         log(f"skipped {len(job.index.skipped)} files or classes, listed in {model_dir / LOGS / 'skipped_files.json'}")
     log(f"{len(job.index.samples)} recordings, {len(job.index.classes)} classes in {len(job.plan)} batch(es) of at most "
-        f"{cfg.max_classes_per_batch or len(job.index.classes)}; features {job.spec.num_features} x {job.spec.seq_len} frames", main=True)  # fmt: skip
+        f"{cfg.max_classes_per_batch or len(job.index.classes)}; features {job.contract.spec.num_features} x {job.contract.spec.seq_len} frames", main=True)  # fmt: skip
     summary.data["plan"] = job.plan
     summary.data["skipped_files"] = len(job.index.skipped)
     summary.save()
 
-    model_cfg = PRESETS[cfg.model_size]
-    if cfg.heads != model_cfg.heads:
-        from dataclasses import replace
-
-        model_cfg = replace(model_cfg, heads=cfg.heads)
+    model_cfg = replace(PRESETS[cfg.model_size], heads=cfg.heads)
+    job.contract.info["model_config"] = model_cfg.to_dict()
     keras.utils.set_random_seed(cfg.seed)
-    model = build_model(job.spec.seq_len, job.spec.num_features, len(job.index.classes), model_cfg)
+    model = build_model(job.contract.spec.seq_len, job.contract.spec.num_features, len(job.index.classes), model_cfg)
     class_ids = {c: i for i, c in enumerate(job.index.classes)}
     best_path, latest_path = model_dir / "best_model.keras", model_dir / "latest_model.keras"
     seen: list[str] = []
@@ -197,11 +180,8 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
         seen = seen + batch_classes
         seen_set = set(seen)
         train_s, val_s = job.samples("train", seen_set), job.samples("val", seen_set)
-        val_data = (encode([job.index.sequences[s.path] for s in val_s], job.spec, job.normalizer), one_hot([s.label for s in val_s], class_ids))
-        meta = model_metadata(cfg, job, seen, model_cfg.to_dict())
-
-        def save(m, path, meta=meta):
-            save_model(m, path, meta)
+        val_data = (job.contract.encode([job.index.sequences[s.path] for s in val_s]), one_hot([s.label for s in val_s], class_ids))
+        save = replace(job.contract, classes_trained=seen).save
 
         attempt, lr = 0, cfg.lr
         while True:
@@ -222,7 +202,7 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
                 log.run_log = model_dir / LOGS / f"{run_id}.log"
                 log(f"{run_id}: {len(seen)} classes ({len(batch_classes)} new), {len(train_s)} train / {len(val_s)} val recordings, lr {lr:.2e}", main=True)
                 data = AugmentedSampler(
-                    [job.index.sequences[s.path] for s in train_s], [s.label for s in train_s], class_ids, job.spec, job.normalizer,
+                    [job.index.sequences[s.path] for s in train_s], [s.label for s in train_s], class_ids, job.contract,
                     batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=seed,
                 )  # fmt: skip
                 # earlier class batches are stepping stones and stop at the threshold; the run over all
@@ -255,7 +235,7 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
             break
 
     if cfg.refit:
-        _refit(cfg, model_dir, job, summary, log, model, train_fn, model_metadata(cfg, job, seen, model_cfg.to_dict()))
+        _refit(cfg, model_dir, job, summary, log, model, train_fn)
     return _finish(cfg, model_dir, job, summary, log, best_path)
 
 
@@ -289,7 +269,7 @@ def refit_schedule(csv_path: Path, best_epoch: int) -> list[float]:
     return schedule
 
 
-def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Logger, model, train_fn, meta: dict) -> None:
+def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Logger, model, train_fn) -> None:
     """Train the delivered model once more on training + validation recordings.
 
     The validation split has done its job once early stopping has picked the epoch: the refit
@@ -301,7 +281,6 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Lo
     import keras
 
     from ..model.builder import compile_model
-    from ..model.saving import save_model
     from .pipeline import AugmentedSampler
     from .run import RunConfig
 
@@ -326,13 +305,10 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Lo
     log(f"{run_id}: refit from the start of {chosen['run_id']} on train + val ({len(samples)} recordings) for {len(rates)} epochs (its best "
         "validation top-1) at its learning rates; this becomes the delivered model (--no-refit: deliver the run itself)", main=True)  # fmt: skip
     data = AugmentedSampler(
-        [job.index.sequences[s.path] for s in samples], [s.label for s in samples], class_ids, job.spec, job.normalizer,
+        [job.index.sequences[s.path] for s in samples], [s.label for s in samples], class_ids, job.contract,
         batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=chosen["seed"],
     )  # fmt: skip
-    meta = {**meta, "trained_on": ["train", "val"]}
-
-    def save(m, path):
-        save_model(m, path, meta)
+    save = replace(job.contract, classes_trained=job.index.classes, info={**job.contract.info, "trained_on": ["train", "val"]}).save
 
     backup = model_dir / RESUME / f"backup-{run_id}"
     run_cfg = RunConfig.of(cfg, epochs=len(rates), lr=rates[0], lr_schedule=tuple(rates))
@@ -351,15 +327,21 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Lo
 
 
 def _finish(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log, best_path: Path) -> dict:
-    """Evaluate the best model on the held-out test split of all classes, draw, maybe run inference."""
+    """Evaluate the delivered model on its held-out split (test, else val), draw, maybe run inference.
+
+    The model file is loaded once, as a user would load it, and that one recognizer serves the
+    final figure and the report.
+    """
     from ..inference.evaluate import evaluate_split
+    from ..inference.predict import Recognizer
 
     if not best_path.is_file():
         summary.data["status"] = "failed"
         summary.save()
         log("no run finished successfully, so there is no model; see the run logs in " + str(model_dir / LOGS), main=True)
         return summary.data
-    final = evaluate_split(best_path, "test") if job.samples("test") else evaluate_split(best_path, "val")
+    rec = Recognizer.load(best_path)
+    final = evaluate_split(rec)
     final_summary = {k: final[k] for k in ("split", "top1", "top2", "top3", "count")}
     reached = summary.data["best_accuracy"] >= cfg.accuracy_threshold
     summary.data.update(final=final_summary, threshold_reached=reached, status="finished")
@@ -371,12 +353,12 @@ def _finish(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log, b
     log(f"accuracy threshold {cfg.accuracy_threshold:.0%} " + ("reached" if reached else "NOT reached: try more data, --augment-factor, or another --lr"), main=True)
     from ..inference.visualize import plot_training_curves
 
-    plot_training_curves(model_dir / LOGS, model_dir / VIS / "training_curves.png", summary.data)
+    curves = plot_training_curves(model_dir / LOGS, model_dir / VIS / "training_curves.png", summary.data)
     if cfg.run_inference:
         from ..inference.report import report
 
         log("running inference on the held-out split (--no-run-inference to skip)", main=True)
-        out = report(best_path, model_dir / VIS, metrics=final, log=log)
+        out = report(rec, model_dir / VIS, metrics=final, curves=curves, log=log)
         log(f"report: {out}", main=True)
     shutil.rmtree(model_dir / RESUME, ignore_errors=True)
     return summary.data

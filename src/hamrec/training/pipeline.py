@@ -1,4 +1,8 @@
-"""Feeding recordings to Keras: fixed arrays for evaluation, an augmenting sampler for training."""
+"""Feeding recordings to Keras: one-hot targets and an augmenting sampler for training.
+
+Recordings become model inputs only through :meth:`hamrec.contract.ModelContract.encode`,
+here as in inference.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,10 @@ import math
 import keras
 import numpy as np
 
+from ..contract import ModelContract
 from ..data.augment import AugmentConfig, augment, channel_spread
 from ..data.formats import keypoints as kp
 from ..data.sequence import SignSequence
-from ..features import FeatureSpec, Normalizer, prepare
-
-
-def encode(seqs: list[SignSequence], spec: FeatureSpec, normalizer: Normalizer) -> dict[str, np.ndarray]:
-    """Recordings -> model inputs {"features": (N, T, F), "mask": (N, T)} without augmentation."""
-    xs, ms = zip(*(prepare(s, spec) for s in seqs)) if seqs else ((), ())
-    x = np.stack(xs) if xs else np.zeros((0, spec.seq_len, spec.num_features), np.float32)
-    m = np.stack(ms) if ms else np.zeros((0, spec.seq_len), bool)
-    return {"features": normalizer(x, m), "mask": m.astype(np.float32)}
 
 
 def one_hot(labels: list[str], class_ids: dict[str, int]) -> np.ndarray:
@@ -46,9 +42,8 @@ class AugmentedSampler(keras.utils.PyDataset):
         seqs: list[SignSequence],
         labels: list[str],
         class_ids: dict[str, int],
-        spec: FeatureSpec,
-        normalizer: Normalizer,
-        batch_size: int = 32,
+        contract: ModelContract,
+        batch_size: int = 64,
         augment_factor: int = 1,
         augment_cfg: AugmentConfig | None = AugmentConfig(),
         balance: bool = True,
@@ -59,7 +54,7 @@ class AugmentedSampler(keras.utils.PyDataset):
         if not seqs:
             raise ValueError("no training recordings for the classes of this batch")
         self.seqs, self.labels, self.class_ids = seqs, labels, class_ids
-        self.spec, self.normalizer, self.batch_size = spec, normalizer, batch_size
+        self.contract, self.batch_size = contract, batch_size
         self.augment_cfg, self.seed = augment_cfg, seed
         if augment_factor < 0:
             raise ValueError(f"--augment-factor: got {augment_factor}; expected 0 (no augmentation) or more")
@@ -75,7 +70,7 @@ class AugmentedSampler(keras.utils.PyDataset):
         self.alpha = None if balance else {c: len(labels) / (len(counts) * n) for c, n in counts.items()}
         # units of the per-channel calibration offsets for sensor layouts (keypoints, or no augmentation: not needed)
         augments = augment_cfg is not None and self.p_augment > 0
-        self.spread = channel_spread(seqs) if augments and spec.layout != kp.LAYOUT else None
+        self.spread = channel_spread(seqs) if augments and contract.spec.layout != kp.LAYOUT else None
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -85,17 +80,14 @@ class AugmentedSampler(keras.utils.PyDataset):
         rng = np.random.default_rng([self.seed, self.epoch, i])
         n = min(self.batch_size, self.draws - i * self.batch_size)
         picks = rng.choice(len(self.seqs), size=n, p=self.p)
-        xs, ms = [], []
+        seqs = []
         for j in picks:
             seq = self.seqs[j]
             if self.augment_cfg is not None and rng.random() < self.p_augment:
                 seq = augment(seq, rng, self.augment_cfg, self.spread)
-            x, m = prepare(seq, self.spec)
-            xs.append(x)
-            ms.append(m)
-        x, m = np.stack(xs), np.stack(ms)
+            seqs.append(seq)
+        inputs = self.contract.encode(seqs)
         y = one_hot([self.labels[j] for j in picks], self.class_ids)
-        inputs = {"features": self.normalizer(x, m), "mask": m.astype(np.float32)}
         if self.alpha is None:
             return inputs, y
         return inputs, y, np.array([self.alpha[self.labels[j]] for j in picks], np.float32)  # (B,) sample weights

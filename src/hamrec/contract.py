@@ -1,0 +1,114 @@
+"""What a trained model needs to turn recordings into predictions, in one object.
+
+Training writes a :class:`ModelContract` into ``best_model.keras`` (as ``hamrec.json`` inside
+the zip archive, so a model can never be separated from its label map), and inference reads it
+back. Everything that turns recordings into model inputs — validation data, the training
+sampler, :class:`~hamrec.inference.predict.Recognizer` — calls :meth:`ModelContract.encode`,
+so the two sides cannot drift apart. Reading the contract needs no Keras; saving and loading
+the model do, and import it only then.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .atomic import atomic_path
+from .data.sequence import SignSequence
+from .features import FeatureSpec, Normalizer, prepare
+
+METADATA_NAME = "hamrec.json"
+#: the schema this version writes and reads; bump it when a change cannot be read back
+SCHEMA = "hamrec-model/1"
+
+
+@dataclass
+class ModelContract:
+    """Labels, features, normalisation and split of one model.
+
+    Attributes:
+        classes: the label space, in output order.
+        labels: class -> {"gloss", "hamnosys", "hamnosys_names", ...}.
+        spec: how a recording becomes (T, F) features.
+        normalizer: per-feature statistics of the training split.
+        split: "train" / "val" / "test" -> [{"path", "label", "group"}], made before any augmentation.
+        classes_trained: the classes the model has been trained on so far (all, once training ends).
+        info: the rest, for people: datasets, model and training config, what it was trained on, when.
+    """
+
+    classes: list[str]
+    labels: dict[str, dict]
+    spec: FeatureSpec
+    normalizer: Normalizer
+    split: dict[str, list[dict]] = field(default_factory=dict)
+    classes_trained: list[str] | None = None
+    info: dict = field(default_factory=dict)
+
+    def encode(self, seqs: list[SignSequence]) -> dict[str, np.ndarray]:
+        """Recordings -> model inputs {"features": (N, T, F), "mask": (N, T)}; a layout mismatch raises RecordingError."""
+        xs, ms = zip(*(prepare(s, self.spec) for s in seqs)) if seqs else ((), ())
+        x = np.stack(xs) if xs else np.zeros((0, self.spec.seq_len, self.spec.num_features), np.float32)
+        m = np.stack(ms) if ms else np.zeros((0, self.spec.seq_len), bool)
+        return {"features": self.normalizer(x, m), "mask": m.astype(np.float32)}
+
+    def held_out(self) -> str:
+        """The split a finished model is judged on: test when there is one, else validation."""
+        return "test" if self.split.get("test") else "val"
+
+    def to_dict(self) -> dict:
+        return {"format": SCHEMA, "classes": self.classes, "labels": self.labels, "classes_trained": self.classes_trained,
+                "feature_spec": self.spec.to_dict(), "normalizer": self.normalizer.to_dict(), "split": self.split, **self.info}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str = "the model") -> "ModelContract":
+        """Raises ValueError naming ``where`` for another schema or missing fields."""
+        found = d.get("format", SCHEMA)  # test fixtures and the earliest models carry no format
+        if found != SCHEMA:
+            raise ValueError(f"--model-path: {where} was written as {found!r}; this hamrec reads {SCHEMA!r}: "
+                             "use the hamrec version that trained it, or train the model again")  # fmt: skip
+        missing = [k for k in ("classes", "feature_spec", "normalizer") if k not in d]
+        if missing:
+            raise ValueError(f"--model-path: {where} has no {', '.join(missing)} in its {METADATA_NAME}; expected a model written by hamrec")
+        known = {"format", "classes", "labels", "classes_trained", "feature_spec", "normalizer", "split"}
+        return cls(d["classes"], d.get("labels", {}), FeatureSpec(**d["feature_spec"]), Normalizer.from_dict(d["normalizer"]),
+                   d.get("split", {}), d.get("classes_trained"), {k: v for k, v in d.items() if k not in known})  # fmt: skip
+
+    @classmethod
+    def read(cls, path: str | Path) -> "ModelContract":
+        """The contract of a saved model, without loading Keras.
+
+        Raises:
+            ValueError: no such file, not a ``.keras`` archive written by hamrec, or another schema.
+        """
+        try:
+            with zipfile.ZipFile(path) as z:
+                d = json.loads(z.read(METADATA_NAME))
+        except FileNotFoundError:
+            raise ValueError(f"--model-path: {path} does not exist") from None
+        except (zipfile.BadZipFile, KeyError) as e:
+            raise ValueError(f"--model-path: {path} is not a hamrec .keras model ({e}); expected a best_model.keras written by hamrec") from e
+        return cls.from_dict(d, str(path))
+
+    def save(self, model, path: str | Path) -> None:
+        """Write ``model`` with this contract to ``path`` atomically (temporary file, then rename)."""
+        with atomic_path(path) as tmp:
+            model.save(tmp)
+            with zipfile.ZipFile(tmp, "a") as z:
+                z.writestr(METADATA_NAME, json.dumps(self.to_dict(), ensure_ascii=False))
+
+    @classmethod
+    def load(cls, path: str | Path):
+        """(Keras model, contract); our layers are registered, so no custom objects are needed."""
+        contract = cls.read(path)
+        from . import backend
+
+        backend.configure()
+        import keras
+
+        from .model import layers  # noqa: F401  (registers the custom layers)
+
+        return keras.saving.load_model(path, compile=False), contract
