@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..model_dir import VIS
 from .args import positive_int
 
 
@@ -29,7 +30,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = build_parser(prog).parse_args(argv)
     model_path = Path(args.model_path)
-    out_dir = Path(args.output_dir) if args.output_dir else model_path.parent / "visualizations"
+    out_dir = Path(args.output_dir) if args.output_dir else model_path.parent / VIS
     from ..contract import ModelContract
     from ..data.datasets import DatasetError
 
@@ -44,10 +45,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         metrics = evaluate_dir(rec, args.data_dir, fmt=args.format) if args.data_dir else evaluate_split(rec)
         if args.visualize:
             from ..inference.report import report
-            from ..inference.visualize import plot_training_curves
 
-            curves = plot_training_curves(model_path.parent / "logs", out_dir / "training_curves.png")
-            page = report(rec, out_dir, metrics=metrics, samples=args.samples, curves=curves, log=lambda s: None if args.json else print(s))
+            page = report(rec, out_dir, metrics=metrics, samples=args.samples, log=lambda s: None if args.json else print(s))
         else:
             from ..atomic import write_json
 

@@ -25,11 +25,11 @@ from ..data.datasets import DatasetError
 from ..data.index import DatasetIndex, build_index, check_no_leak, class_batches, make_split
 from ..contract import ModelContract
 from ..features import FeatureSpec, Normalizer, prepare
+from ..model_dir import BEST, LATEST, LOGS, RESUME, SUMMARY, VIS
 from .config import LoopConfig
 from .lock import DirLock
 from .summary import Summary
 
-LOGS, VIS, RESUME = "logs", "visualizations", ".resume"
 
 
 @dataclass
@@ -131,7 +131,7 @@ def run_loop(cfg: LoopConfig, echo: Callable[[str], None] | None = None, train_f
     """
     model_dir = Path(cfg.model_dir)
     if cfg.fresh and model_dir.exists():
-        for name in ("best_model.keras", "latest_model.keras", "training_summary.json", LOGS, VIS, RESUME):
+        for name in (BEST, LATEST, SUMMARY, LOGS, VIS, RESUME):
             p = model_dir / name
             shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
     model_dir.mkdir(parents=True, exist_ok=True)
@@ -173,7 +173,7 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
     keras.utils.set_random_seed(cfg.seed)
     model = build_model(job.contract.spec.seq_len, job.contract.spec.num_features, len(job.index.classes), model_cfg)
     class_ids = {c: i for i, c in enumerate(job.index.classes)}
-    best_path, latest_path = model_dir / "best_model.keras", model_dir / "latest_model.keras"
+    best_path, latest_path = model_dir / BEST, model_dir / LATEST
     seen: list[str] = []
 
     for b, batch_classes in enumerate(job.plan):
@@ -312,13 +312,13 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Lo
 
     backup = model_dir / RESUME / f"backup-{run_id}"
     run_cfg = RunConfig.of(cfg, epochs=len(rates), lr=rates[0], lr_schedule=tuple(rates))
-    result = train_fn(model, data, None, run_cfg, model_dir / LOGS / f"{run_id}.csv", backup, model_dir / "latest_model.keras", save, log=log, prefix=run_id)
+    result = train_fn(model, data, None, run_cfg, model_dir / LOGS / f"{run_id}.csv", backup, model_dir / LATEST, save, log=log, prefix=run_id)
     record = {"run_id": run_id, "batch": chosen["batch"], "attempt": chosen["attempt"], "classes": chosen["classes"], "new_classes": [],
               "learning_rate": rates[0], "seed": chosen["seed"], "refit_of": chosen["run_id"], "trained_on": ["train", "val"],
               **result.to_dict(), "log": str(Path(LOGS) / f"{run_id}.log"), "csv": str(Path(LOGS) / f"{run_id}.csv")}  # fmt: skip
     record["became_best"] = result.outcome != "failed"
     if record["became_best"]:
-        save(model, model_dir / "best_model.keras")
+        save(model, model_dir / BEST)
     summary.record_run(record)
     shutil.rmtree(backup, ignore_errors=True)
     log.run_log = None

@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 from ..atomic import write_json
+from ..model_dir import SUMMARY
 
-SUMMARY_NAME = "training_summary.json"
 
 
 class Summary:
@@ -29,7 +29,7 @@ class Summary:
         Raises:
             ValueError: the directory holds a training with different settings.
         """
-        path = Path(model_dir) / SUMMARY_NAME
+        path = Path(model_dir) / SUMMARY
         if path.is_file():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
