@@ -82,6 +82,23 @@ def test_every_run_failing_ends_with_a_clear_status(tmp_path, array_dataset):
     assert any("no run finished successfully" in line for line in lines)
 
 
+def test_lines_go_to_the_console_the_log_file_and_the_run_log(tmp_path, array_dataset):
+    import logging
+    import re
+
+    lines = []
+    fn, _ = scripted([ok(0.95)])
+    cfg = config(tmp_path, array_dataset)
+    run_loop(cfg, lines.append, fn)
+    assert any(line.startswith("split by group") for line in lines) and any("finished: 1 runs" in line for line in lines)
+    main = (tmp_path / "training_log.txt").read_text().splitlines()
+    assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ", line) for line in main)  # stamped
+    assert any("batch01-attempt1: early_stopped" in line for line in main) and not any("split by group" in line for line in main)
+    run_log = (Path(cfg.model_dir) / "logs" / "batch01-attempt1.log").read_text()
+    assert "batch01-attempt1: 3 classes" in run_log and "finished" not in run_log  # only while the run trains
+    assert not logging.getLogger("hamrec.training").handlers  # nothing left attached after the job
+
+
 def test_no_restart_runs_once_per_batch(tmp_path, array_dataset):
     fn, calls = scripted([ok(0.3)])
     summary = run_loop(config(tmp_path, array_dataset, restart=False), quiet, fn)

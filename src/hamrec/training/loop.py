@@ -22,12 +22,13 @@ from ..atomic import write_json
 from ..data.augment import AugmentConfig
 from ..data.cache import RecordingCache
 from ..data.datasets import DatasetError
-from ..data.index import DatasetIndex, build_index, check_no_leak, class_batches, make_split
 from ..contract import ModelContract
+from ..data.index import DatasetIndex, build_index, check_no_leak, class_batches, make_split
 from ..features import FeatureSpec, Normalizer, prepare
 from ..model_dir import BEST, LATEST, LOGS, RESUME, SUMMARY, VIS
 from .config import LoopConfig
 from .lock import DirLock
+from .logs import MAIN, job_logging, log, run_logging
 from .summary import Summary
 
 
@@ -49,29 +50,9 @@ class Job:
         return [s for s in self.index.samples if self.split[s.path] == split and (classes is None or s.label in classes)]
 
 
-class Logger:
-    """Human-readable lines to the console, ``--log-file`` (per-run summary lines) and the current run's log."""
-
-    def __init__(self, log_file: Path, echo: Callable[[str], None] | None = None):
-        self.log_file = log_file
-        self.echo = echo or (lambda line: print(line, flush=True))
-        self.run_log: Path | None = None
-
-    def __call__(self, line: str, main: bool = False) -> None:
-        stamped = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}"
-        self.echo(line)
-        if main:
-            self.log_file.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.log_file, "a", encoding="utf-8") as f:
-                f.write(stamped + "\n")
-        if self.run_log is not None:
-            with open(self.run_log, "a", encoding="utf-8") as f:
-                f.write(stamped + "\n")
-
-
-def prepare_job(cfg: LoopConfig, model_dir: Path, log: Callable[[str], None]) -> Job:
+def prepare_job(cfg: LoopConfig, model_dir: Path, say: Callable[[str], None]) -> Job:
     """Read the data, make (or reload) the split, fit normalisation on the training split."""
-    index = build_index(list(cfg.include_datasets), cfg.data_root, RecordingCache(cfg.cache_dir), cfg.min_samples, cfg.min_length, log)
+    index = build_index(list(cfg.include_datasets), cfg.data_root, RecordingCache(cfg.cache_dir), cfg.min_samples, cfg.min_length, say)
     split_file = model_dir / RESUME / "split.json"
     if split_file.is_file():
         split = json.loads(split_file.read_text())
@@ -84,7 +65,7 @@ def prepare_job(cfg: LoopConfig, model_dir: Path, log: Callable[[str], None]) ->
     check_no_leak(index.samples, split)
     counts = collections.Counter(split[s.path] for s in index.samples)
     groups = {sp: sorted({s.group for s in index.samples if split[s.path] == sp}) for sp in ("val", "test")}
-    log(f"split by group: {dict(counts)}; val groups {_short(groups['val'])}; test groups {_short(groups['test'])}")
+    say(f"split by group: {dict(counts)}; val groups {_short(groups['val'])}; test groups {_short(groups['test'])}")
     if not counts.get("val"):
         raise DatasetError("the validation split is empty: too few groups or recordings; add data or set --val-groups")
     layout, points, dims = index.layout
@@ -95,7 +76,7 @@ def prepare_job(cfg: LoopConfig, model_dir: Path, log: Callable[[str], None]) ->
     trainable = sorted({s.label for s in train})
     untrained = sorted(set(index.classes) - set(trainable))
     if untrained:
-        log(f"warning: {len(untrained)} classes have no training recordings after the split and cannot be learned: {_short(untrained)}")
+        say(f"warning: {len(untrained)} classes have no training recordings after the split and cannot be learned: {_short(untrained)}")
     plan = class_batches(index.classes, cfg.max_classes_per_batch)
     by_split = collections.defaultdict(list)
     for s in index.samples:
@@ -138,32 +119,32 @@ def run_loop(cfg: LoopConfig, echo: Callable[[str], None] | None = None, train_f
     with DirLock(model_dir):
         for stale in model_dir.rglob(".*.tmp*"):  # left by a process killed inside an atomic write; we hold the lock
             stale.unlink()
-        logger = Logger(Path(cfg.log_file), echo)
-        return _run_locked(cfg, model_dir, logger, train_fn)
+        with job_logging(Path(cfg.log_file), echo):
+            return _run_locked(cfg, model_dir, train_fn)
 
 
-def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict:
+def _run_locked(cfg: LoopConfig, model_dir: Path, train_fn) -> dict:
     from .. import backend
 
     device = backend.configure(gpu=cfg.gpu)
     import keras
 
-    from ..model.builder import PRESETS, build_model, compile_model
-    from .pipeline import AugmentedSampler, one_hot
-    from .run import RunConfig, RunResult, train_run
+    from ..model.builder import PRESETS, build_model
+    from .pipeline import one_hot
+    from .run import train_run
 
     train_fn = train_fn or train_run
     summary = Summary.load_or_new(model_dir, cfg.fingerprint())
     resumed = bool(summary.data["training_runs"])
-    log(f"hamrec training in {model_dir} on {device}" + (f" — resuming after {len(summary.data['training_runs'])} finished runs" if resumed else ""), main=True)
+    log.info(f"hamrec training in {model_dir} on {device}" + (f" — resuming after {len(summary.data['training_runs'])} finished runs" if resumed else ""), extra=MAIN)
     (model_dir / LOGS).mkdir(exist_ok=True)
     (model_dir / VIS).mkdir(exist_ok=True)
-    job = prepare_job(cfg, model_dir, log)
+    job = prepare_job(cfg, model_dir, log.info)
     write_json(model_dir / LOGS / "skipped_files.json", job.index.skipped)
     if job.index.skipped:
-        log(f"skipped {len(job.index.skipped)} files or classes, listed in {model_dir / LOGS / 'skipped_files.json'}")
-    log(f"{len(job.index.samples)} recordings, {len(job.index.classes)} classes in {len(job.plan)} batch(es) of at most "
-        f"{cfg.max_classes_per_batch or len(job.index.classes)}; features {job.contract.spec.num_features} x {job.contract.spec.seq_len} frames", main=True)  # fmt: skip
+        log.info(f"skipped {len(job.index.skipped)} files or classes, listed in {model_dir / LOGS / 'skipped_files.json'}")
+    log.info(f"{len(job.index.samples)} recordings, {len(job.index.classes)} classes in {len(job.plan)} batch(es) of at most "
+             f"{cfg.max_classes_per_batch or len(job.index.classes)}; features {job.contract.spec.num_features} x {job.contract.spec.seq_len} frames", extra=MAIN)  # fmt: skip
     summary.data["plan"] = job.plan
     summary.data["skipped_files"] = len(job.index.skipped)
     summary.save()
@@ -173,15 +154,13 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
     keras.utils.set_random_seed(cfg.seed)
     model = build_model(job.contract.spec.seq_len, job.contract.spec.num_features, len(job.index.classes), model_cfg)
     class_ids = {c: i for i, c in enumerate(job.index.classes)}
-    best_path, latest_path = model_dir / BEST, model_dir / LATEST
+    best_path = model_dir / BEST
     seen: list[str] = []
 
     for b, batch_classes in enumerate(job.plan):
         seen = seen + batch_classes
-        seen_set = set(seen)
-        train_s, val_s = job.samples("train", seen_set), job.samples("val", seen_set)
+        val_s = job.samples("val", set(seen))
         val_data = (job.contract.encode([job.index.sequences[s.path] for s in val_s]), one_hot([s.label for s in val_s], class_ids))
-        save = replace(job.contract, classes_trained=seen).save
 
         attempt, lr = 0, cfg.lr
         while True:
@@ -189,54 +168,70 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, log: Logger, train_fn) -> dict
             record = summary.run(run_id)
             if record is None:
                 if not val_s:
-                    log(f"{run_id}: no validation recordings for these classes; skipping the batch", main=True)
+                    log.info(f"{run_id}: no validation recordings for these classes; skipping the batch", extra=MAIN)
                     break
-                if best_path.is_file():
-                    model.load_weights(best_path)  # continue from the best weights so far
-                last = len(seen) == len(job.index.classes)
-                if last:  # where a refit of this run would start from
-                    model.save_weights(_start_weights(model_dir, run_id))
-                compile_model(model, lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay)
-                seed = cfg.seed + 1000 * b + attempt
-                keras.utils.set_random_seed(seed)
-                log.run_log = model_dir / LOGS / f"{run_id}.log"
-                log(f"{run_id}: {len(seen)} classes ({len(batch_classes)} new), {len(train_s)} train / {len(val_s)} val recordings, lr {lr:.2e}", main=True)
-                data = AugmentedSampler(
-                    [job.index.sequences[s.path] for s in train_s], [s.label for s in train_s], class_ids, job.contract,
-                    batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=seed,
-                )  # fmt: skip
-                # earlier class batches are stepping stones and stop at the threshold; the run over all
-                # classes is the delivered model and trains on to early stopping (unless --stop-at-threshold)
-                stop_at = cfg.accuracy_threshold if not last or cfg.stop_at_threshold else None
-                run_cfg = RunConfig.of(cfg, lr=lr, stop_at=stop_at)
-                backup = model_dir / RESUME / f"backup-{run_id}"
-                result: RunResult = train_fn(model, data, val_data, run_cfg, model_dir / LOGS / f"{run_id}.csv", backup, latest_path, save, log=log, prefix=run_id)
-                record = {"run_id": run_id, "batch": b + 1, "attempt": attempt + 1, "classes": len(seen), "new_classes": batch_classes,
-                          "learning_rate": lr, "seed": seed, **result.to_dict(),
-                          "log": str(Path(LOGS) / f"{run_id}.log"), "csv": str(Path(LOGS) / f"{run_id}.csv")}  # fmt: skip
-                better = becomes_best(record, summary.data["best_model"])
-                if better:
-                    save(model, best_path)
-                record["became_best"] = better
-                summary.record_run(record)
-                shutil.rmtree(backup, ignore_errors=True)
-                log.run_log = None
-                acc = "failed: " + (result.error or "").splitlines()[0] if result.outcome == "failed" else (
-                    f"val top-1 {result.val_top1:.3f} top-2 {result.val_top2:.3f} top-3 {result.val_top3:.3f}")  # fmt: skip
-                log(f"{run_id}: {result.outcome} after {result.epochs_run} epochs (best epoch {result.best_epoch}), {acc}, {result.wall_time:.0f}s"
-                    + (" — new best model" if better else ""), main=True)  # fmt: skip
+                record = _attempt(cfg, model_dir, job, summary, model, train_fn, run_id, b, attempt, lr, seen, batch_classes, val_data)
             step = decide(record, attempt, cfg, cfg.accuracy_threshold)
             if step == "restart":
                 attempt += 1
                 lr = cfg.lr * 0.5**attempt
                 if summary.run(f"batch{b + 1:02d}-attempt{attempt + 1}") is None:
-                    log(f"{run_id} stalled below {cfg.accuracy_threshold:.0%}: restarting from the best weights with lr {lr:.2e}", main=True)
+                    log.info(f"{run_id} stalled below {cfg.accuracy_threshold:.0%}: restarting from the best weights with lr {lr:.2e}", extra=MAIN)
                 continue
             break
 
     if cfg.refit:
-        _refit(cfg, model_dir, job, summary, log, model, train_fn)
-    return _finish(cfg, model_dir, job, summary, log, best_path)
+        _refit(cfg, model_dir, job, summary, model, train_fn)
+    return _finish(cfg, model_dir, job, summary, best_path)
+
+
+def _attempt(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, train_fn, run_id: str, b: int, attempt: int, lr: float,
+             seen: list[str], batch_classes: list[str], val_data) -> dict:  # fmt: skip
+    """One training run of class batch ``b``: from the best weights so far, recorded in the summary; returns its record."""
+    import keras
+
+    from ..model.builder import compile_model
+    from .pipeline import AugmentedSampler
+    from .run import RunConfig
+
+    best_path = model_dir / BEST
+    if best_path.is_file():
+        model.load_weights(best_path)  # continue from the best weights so far
+    last = len(seen) == len(job.index.classes)
+    if last:  # where a refit of this run would start from
+        model.save_weights(_start_weights(model_dir, run_id))
+    compile_model(model, lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay)
+    seed = cfg.seed + 1000 * b + attempt
+    keras.utils.set_random_seed(seed)
+    train_s = job.samples("train", set(seen))
+    class_ids = {c: i for i, c in enumerate(job.index.classes)}
+    save = replace(job.contract, classes_trained=seen).save
+    with run_logging(model_dir / LOGS / f"{run_id}.log"):
+        log.info(f"{run_id}: {len(seen)} classes ({len(batch_classes)} new), {len(train_s)} train / {len(val_data[1])} val recordings, lr {lr:.2e}",
+                 extra=MAIN)  # fmt: skip
+        data = AugmentedSampler(
+            [job.index.sequences[s.path] for s in train_s], [s.label for s in train_s], class_ids, job.contract,
+            batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=seed,
+        )  # fmt: skip
+        # earlier class batches are stepping stones and stop at the threshold; the run over all
+        # classes is the delivered model and trains on to early stopping (unless --stop-at-threshold)
+        stop_at = cfg.accuracy_threshold if not last or cfg.stop_at_threshold else None
+        backup = model_dir / RESUME / f"backup-{run_id}"
+        result = train_fn(model, data, val_data, RunConfig.of(cfg, lr=lr, stop_at=stop_at), model_dir / LOGS / f"{run_id}.csv", backup,
+                          model_dir / LATEST, save, log=log.info, prefix=run_id)  # fmt: skip
+        record = {"run_id": run_id, "batch": b + 1, "attempt": attempt + 1, "classes": len(seen), "new_classes": batch_classes,
+                  "learning_rate": lr, "seed": seed, **result.to_dict(),
+                  "log": str(Path(LOGS) / f"{run_id}.log"), "csv": str(Path(LOGS) / f"{run_id}.csv")}  # fmt: skip
+        record["became_best"] = becomes_best(record, summary.data["best_model"])
+        if record["became_best"]:
+            save(model, best_path)
+        summary.record_run(record)
+        shutil.rmtree(backup, ignore_errors=True)
+    acc = "failed: " + (result.error or "").splitlines()[0] if result.outcome == "failed" else (
+        f"val top-1 {result.val_top1:.3f} top-2 {result.val_top2:.3f} top-3 {result.val_top3:.3f}")  # fmt: skip
+    log.info(f"{run_id}: {result.outcome} after {result.epochs_run} epochs (best epoch {result.best_epoch}), {acc}, {result.wall_time:.0f}s"
+             + (" — new best model" if record["became_best"] else ""), extra=MAIN)  # fmt: skip
+    return record
 
 
 def _start_weights(model_dir: Path, run_id: str) -> Path:
@@ -269,7 +264,7 @@ def refit_schedule(csv_path: Path, best_epoch: int) -> list[float]:
     return schedule
 
 
-def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Logger, model, train_fn) -> None:
+def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, train_fn) -> None:
     """Train the delivered model once more on training + validation recordings.
 
     The validation split has done its job once early stopping has picked the epoch: the refit
@@ -292,7 +287,7 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Lo
     if best["classes"] < len(job.index.classes) or not start.is_file():
         return
     if not job.samples("test"):
-        log("no test split, so the delivered model is not refitted on train + val (it would have no held-out figure; --no-refit silences this)", main=True)
+        log.info("no test split, so the delivered model is not refitted on train + val (it would have no held-out figure; --no-refit silences this)", extra=MAIN)
         return
     run_id = f"{chosen['run_id']}-refit"
     rates = refit_schedule(model_dir / chosen["csv"], chosen["best_epoch"])
@@ -301,32 +296,31 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log: Lo
     model.load_weights(start)
     compile_model(model, rates[0], cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay)
     keras.utils.set_random_seed(chosen["seed"])
-    log.run_log = model_dir / LOGS / f"{run_id}.log"
-    log(f"{run_id}: refit from the start of {chosen['run_id']} on train + val ({len(samples)} recordings) for {len(rates)} epochs (its best "
-        "validation top-1) at its learning rates; this becomes the delivered model (--no-refit: deliver the run itself)", main=True)  # fmt: skip
-    data = AugmentedSampler(
-        [job.index.sequences[s.path] for s in samples], [s.label for s in samples], class_ids, job.contract,
-        batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=chosen["seed"],
-    )  # fmt: skip
     save = replace(job.contract, classes_trained=job.index.classes, info={**job.contract.info, "trained_on": ["train", "val"]}).save
+    with run_logging(model_dir / LOGS / f"{run_id}.log"):
+        log.info(f"{run_id}: refit from the start of {chosen['run_id']} on train + val ({len(samples)} recordings) for {len(rates)} epochs "
+                 "(to its latest best validation top-1) at its learning rates; this becomes the delivered model (--no-refit: deliver the run itself)",
+                 extra=MAIN)  # fmt: skip
+        data = AugmentedSampler(
+            [job.index.sequences[s.path] for s in samples], [s.label for s in samples], class_ids, job.contract,
+            batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=chosen["seed"],
+        )  # fmt: skip
+        backup = model_dir / RESUME / f"backup-{run_id}"
+        run_cfg = RunConfig.of(cfg, epochs=len(rates), lr=rates[0], lr_schedule=tuple(rates))
+        result = train_fn(model, data, None, run_cfg, model_dir / LOGS / f"{run_id}.csv", backup, model_dir / LATEST, save, log=log.info, prefix=run_id)
+        record = {"run_id": run_id, "batch": chosen["batch"], "attempt": chosen["attempt"], "classes": chosen["classes"], "new_classes": [],
+                  "learning_rate": rates[0], "seed": chosen["seed"], "refit_of": chosen["run_id"], "trained_on": ["train", "val"],
+                  **result.to_dict(), "log": str(Path(LOGS) / f"{run_id}.log"), "csv": str(Path(LOGS) / f"{run_id}.csv")}  # fmt: skip
+        record["became_best"] = result.outcome != "failed"
+        if record["became_best"]:
+            save(model, model_dir / BEST)
+        summary.record_run(record)
+        shutil.rmtree(backup, ignore_errors=True)
+    log.info(f"{run_id}: " + (f"done, {result.epochs_run} epochs, {result.wall_time:.0f}s — the delivered model" if record["became_best"]
+             else "failed: " + (result.error or "").splitlines()[0] + f"; the delivered model stays {chosen['run_id']}"), extra=MAIN)  # fmt: skip
 
-    backup = model_dir / RESUME / f"backup-{run_id}"
-    run_cfg = RunConfig.of(cfg, epochs=len(rates), lr=rates[0], lr_schedule=tuple(rates))
-    result = train_fn(model, data, None, run_cfg, model_dir / LOGS / f"{run_id}.csv", backup, model_dir / LATEST, save, log=log, prefix=run_id)
-    record = {"run_id": run_id, "batch": chosen["batch"], "attempt": chosen["attempt"], "classes": chosen["classes"], "new_classes": [],
-              "learning_rate": rates[0], "seed": chosen["seed"], "refit_of": chosen["run_id"], "trained_on": ["train", "val"],
-              **result.to_dict(), "log": str(Path(LOGS) / f"{run_id}.log"), "csv": str(Path(LOGS) / f"{run_id}.csv")}  # fmt: skip
-    record["became_best"] = result.outcome != "failed"
-    if record["became_best"]:
-        save(model, model_dir / BEST)
-    summary.record_run(record)
-    shutil.rmtree(backup, ignore_errors=True)
-    log.run_log = None
-    log(f"{run_id}: " + (f"done, {result.epochs_run} epochs, {result.wall_time:.0f}s — the delivered model" if record["became_best"]
-        else "failed: " + (result.error or "").splitlines()[0] + f"; the delivered model stays {chosen['run_id']}"), main=True)  # fmt: skip
 
-
-def _finish(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log, best_path: Path) -> dict:
+def _finish(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, best_path: Path) -> dict:
     """Evaluate the delivered model on its held-out split (test, else val), draw, maybe run inference.
 
     The model file is loaded once, as a user would load it, and that one recognizer serves the
@@ -338,7 +332,7 @@ def _finish(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log, b
     if not best_path.is_file():
         summary.data["status"] = "failed"
         summary.save()
-        log("no run finished successfully, so there is no model; see the run logs in " + str(model_dir / LOGS), main=True)
+        log.info("no run finished successfully, so there is no model; see the run logs in " + str(model_dir / LOGS), extra=MAIN)
         return summary.data
     rec = Recognizer.load(best_path)
     final = evaluate_split(rec)
@@ -347,18 +341,18 @@ def _finish(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, log, b
     summary.data.update(final=final_summary, threshold_reached=reached, status="finished")
     summary.save()
     runs = summary.data["training_runs"]
-    log(f"finished: {len(runs)} runs, {summary.data['total_training_time']:.0f}s of training; best model {summary.data['best_model']['run_id']}: "
+    log.info(f"finished: {len(runs)} runs, {summary.data['total_training_time']:.0f}s of training; best model {summary.data['best_model']['run_id']}: "
         f"val top-1 {summary.data['best_accuracy']:.3f}; held-out {final['split']} ({final['count']} recordings) "
-        f"top-1 {final['top1']:.3f} top-2 {final['top2']:.3f} top-3 {final['top3']:.3f}", main=True)  # fmt: skip
-    log(f"accuracy threshold {cfg.accuracy_threshold:.0%} " + ("reached" if reached else "NOT reached: try more data, --augment-factor, or another --lr"), main=True)
+        f"top-1 {final['top1']:.3f} top-2 {final['top2']:.3f} top-3 {final['top3']:.3f}", extra=MAIN)  # fmt: skip
+    log.info(f"accuracy threshold {cfg.accuracy_threshold:.0%} " + ("reached" if reached else "NOT reached: try more data, --augment-factor, or another --lr"), extra=MAIN)
     from ..inference.visualize import plot_training_curves
 
     curves = plot_training_curves(model_dir / LOGS, model_dir / VIS / "training_curves.png", summary.data)
     if cfg.run_inference:
         from ..inference.report import report
 
-        log("running inference on the held-out split (--no-run-inference to skip)", main=True)
-        out = report(rec, model_dir / VIS, metrics=final, curves=curves, log=log)
-        log(f"report: {out}", main=True)
+        log.info("running inference on the held-out split (--no-run-inference to skip)", extra=MAIN)
+        out = report(rec, model_dir / VIS, metrics=final, curves=curves, log=log.info)
+        log.info(f"report: {out}", extra=MAIN)
     shutil.rmtree(model_dir / RESUME, ignore_errors=True)
     return summary.data
