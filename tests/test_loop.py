@@ -232,7 +232,7 @@ def test_sigkill_in_the_middle_resumes_and_finishes(tmp_path):
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     summary = json.loads((model_dir / "training_summary.json").read_text())
-    assert summary["status"] == "finished" and len(summary["training_runs"]) == 1
+    assert summary["status"] == "finished" and [r["run_id"] for r in summary["training_runs"]] == ["batch01-attempt1", "batch01-attempt1-refit"]
     epochs = [int(line.split(",")[0]) for line in csv.read_text().splitlines()[1:]]
     assert max(epochs) == 11 and min(epochs) == 0  # continued to the last epoch, not started over from a new run
     assert set(os.listdir(model_dir)) == EXPECTED_FILES
