@@ -45,8 +45,9 @@ def protocols(auslan: str, dgs: str):
         yield "dgs11-dev", Path(dgs), idx, idx.samples, sorted({idx.samples[i].group for i in te}), hands_from_face
 
 
-def run_hamrec(root: Path, given, test_groups, seed: int, flags: list[str], work: Path) -> dict:
-    data = link_tree([Path(s.path) for s in given], root, work / "data" / root.name)
+def run_hamrec(root: Path, given, n_all: int, test_groups, seed: int, flags: list[str], work: Path) -> dict:
+    # a subset is given as a folder of links; the whole dataset as itself (dgs11's groups are the files' own paths)
+    data = root if len(given) == n_all else link_tree([Path(s.path) for s in given], root, work / "data" / root.name)
     model_dir = work / "model"
     cmd = [sys.executable, str(ROOT / "automated_training.py"), "--include-datasets", str(data), "--model-dir", str(model_dir),
            "--log-file", str(work / "log.txt"), "--seed", str(seed), "--no-run-inference", "--test-groups", *test_groups, *flags]  # fmt: skip
@@ -83,7 +84,7 @@ def main() -> None:
         for seed in args.seeds:
             runs = {"MiniRocket": lambda: run_minirocket(arrays(train), arrays(test), len(ids), seed)}
             for v, flags in variants.items():
-                runs[v] = lambda flags=flags: run_hamrec(root, given, test_groups, seed, flags.split(), Path(tempfile.mkdtemp(prefix="hamrec-dev-")))
+                runs[v] = lambda flags=flags: run_hamrec(root, given, len(idx.samples), test_groups, seed, flags.split(), Path(tempfile.mkdtemp(prefix="hamrec-dev-")))
             for system, fn in runs.items():
                 r = {"protocol": name, "system": system, "seed": seed, **{k: v for k, v in fn().items() if k in ("top1", "count", "wall_s")}}
                 results.append(r)
