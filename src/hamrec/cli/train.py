@@ -11,7 +11,7 @@ from ..training.config import add_options, from_args
 
 EPILOG = """
 An epoch is one class-balanced pass over the training recordings. --augment-factor F makes the
-stream look like the seed's F-fold augmented set (1 original : F augmented versions), each
+stream look like README_TRAINING.md's F-fold augmented set (1 original : F augmented versions), each
 version drawn fresh, so F changes what the model sees, not how long an epoch takes.
 
 --include-datasets takes names under --data-root ({known}) or paths; without it, {default}

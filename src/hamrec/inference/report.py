@@ -8,7 +8,6 @@ from typing import Callable
 
 from ..atomic import write_json
 from ..data.cache import RecordingCache
-from ..model_dir import LOGS
 from . import visualize as vis
 from .evaluate import evaluate_dir, evaluate_split
 from .predict import Recognizer
@@ -25,7 +24,7 @@ def report(
 ) -> Path:
     """Evaluate (the held-out split saved with the model, or ``data_dir``) unless ``metrics`` are given;
     write ``metrics.json``, the plots and ``index.html``. ``curves``: a training-curves image already
-    drawn; without it they are drawn from the logs beside the model file, when there are any."""
+    drawn; without it they are drawn from the training beside the model file, when there is one."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if metrics is None:
@@ -33,7 +32,7 @@ def report(
     write_json(out_dir / "metrics.json", metrics)
     images: list[tuple[str, Path]] = []
     if curves is None and rec.path is not None:
-        curves = vis.plot_training_curves(rec.path.parent / LOGS, out_dir / "training_curves.png")
+        curves = vis.plot_training_curves(rec.path.parent, out_dir / "training_curves.png")
     if curves:
         images.append(("Training curves of every run", curves))
     if metrics["count"]:

@@ -28,22 +28,33 @@ def _save(fig, out: Path) -> Path:
     return out
 
 
-def plot_training_curves(logs_dir: Path, out: Path, summary: dict | None = None) -> Path | None:
-    """Loss, val top-1/2/3 and learning rate of every run, end to end; one colour per class batch."""
-    order = {r["run_id"]: i for i, r in enumerate((summary or {}).get("training_runs", []))}
-    runs = sorted(Path(logs_dir).glob("batch*-attempt*.csv"), key=lambda p: (order.get(p.stem, len(order)), p.stem))  # in the order they ran
+def plot_training_curves(model_dir: Path, out: Path, summary: dict | None = None) -> Path | None:
+    """Loss, val top-1/2/3 and learning rate of every run, end to end, in the order they ran; one colour per class batch.
+
+    The runs and their CSV logs come from the training summary (``summary``, else the model
+    folder's ``training_summary.json``); None when there is none or no run logged an epoch.
+    """
+    import json
+
+    from ..model_dir import SUMMARY
+
+    model_dir = Path(model_dir)
+    if summary is None:
+        if not (model_dir / SUMMARY).is_file():
+            return None
+        summary = json.loads((model_dir / SUMMARY).read_text(encoding="utf-8"))
+    runs = [(r["batch"], model_dir / r["csv"]) for r in summary.get("training_runs", []) if r.get("csv") and (model_dir / r["csv"]).is_file()]
     if not runs:
         return None
     plt = _plt()
     fig, axes = plt.subplots(2, 2, figsize=(12, 7), sharex=True)
     cmap = plt.get_cmap("tab10")
     offset = 0
-    for path in runs:
+    for batch, path in runs:
         with open(path, newline="") as f:
             rows = list(csv.DictReader(f))
         if not rows:
             continue
-        batch = int(path.stem[5:7])
         x = offset + np.arange(1, len(rows) + 1)
         col = lambda k: np.array([float(r[k]) if r.get(k) not in (None, "", "NA") else np.nan for r in rows])  # noqa: E731
         c = cmap((batch - 1) % 10)

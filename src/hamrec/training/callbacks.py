@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Callable
 
 import keras
+import numpy as np
 
 
 class AtomicCheckpoint(keras.callbacks.Callback):
@@ -75,3 +77,85 @@ class Progress(keras.callbacks.Callback):
         lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         shown = " ".join(f"{k}={logs[k]:.3f}" for k in ("loss", "top1", "val_loss", "val_top1", "val_top2", "val_top3") if k in logs)
         self.log(f"{self.prefix} epoch {epoch + 1}: {shown} lr={lr:.2e} ({time.time() - self.start:.0f}s)")
+
+
+class ResumeState(keras.callbacks.Callback):
+    """Keep the state of the callbacks that Keras' ``BackupAndRestore`` does not save, beside its backup.
+
+    ``BackupAndRestore`` brings back the weights, the optimizer and the epoch; early stopping's
+    best value, best epoch, best weights and wait counter, the plateau's best value, wait and
+    cooldown, and the state of the random streams of dropout and stochastic depth (Keras saves
+    no seed generator with the weights, and on torch its dropout draws from torch's global generator) would start over, and a resumed run would train on other
+    masks, stop at another epoch and deliver other weights. This callback writes them after every epoch, before the backup itself (so it must
+    stand just before ``BackupAndRestore`` in the list), keeping the last two epochs' states —
+    a process killed between the two writes resumes at the earlier epoch — and puts back the
+    state of the backup's last finished epoch when a resumed ``fit`` starts its first epoch.
+    """
+
+    def __init__(self, folder: str | Path, early=None, plateau=None):
+        super().__init__()
+        self.folder, self.early, self.plateau = Path(folder), early, plateau
+        self.epochs_done = 0  # finished epochs of the run, resumed ones included
+
+    def _state(self, epoch: int) -> Path:
+        return self.folder / f"callbacks-{epoch}.json"
+
+    def _rng_states(self) -> list:
+        """The seed generators' state variables: the model's variables that are not weights, in the model's order."""
+        weights = {id(w) for w in self.model.weights}
+        return [v for v in self.model.variables if id(v) not in weights]
+
+    def on_train_begin(self, logs=None):
+        self.epochs_done = -1  # not started: the first on_epoch_begin tells where fit resumes
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.epochs_done >= 0:
+            return
+        self.epochs_done = epoch
+        if epoch and self._state(epoch - 1).is_file():
+            state = json.loads(self._state(epoch - 1).read_text())
+            if self.early is not None:
+                e = state["early"]
+                self.early.best, self.early.best_epoch, self.early.wait = e["best"], e["best_epoch"], e["wait"]
+                if e["weights"]:
+                    with np.load(self.folder / e["weights"]) as z:
+                        self.early.best_weights = [z[f"w{i}"] for i in range(len(z.files))]
+            if self.plateau is not None:
+                r = state["plateau"]
+                self.plateau.best, self.plateau.wait, self.plateau.cooldown_counter = r["best"], r["wait"], r["cooldown"]
+            with np.load(self.folder / state["rng"]) as z:
+                for i, v in enumerate(self._rng_states()):
+                    v.assign(z[f"s{i}"])
+                if "torch" in z.files:
+                    import torch
+
+                    torch.set_rng_state(torch.from_numpy(z["torch"]))
+
+    def on_epoch_end(self, epoch, logs=None):
+        from ..atomic import atomic_path, write_json
+
+        self.epochs_done = epoch + 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        state: dict = {"epoch": epoch, "rng": f"rng-{epoch}.npz"}
+        rng = {f"s{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(self._rng_states())}
+        if keras.backend.backend() == "torch":  # Keras' unseeded dropout on torch draws from torch's global generator
+            import torch
+
+            rng["torch"] = torch.get_rng_state().numpy()
+        with atomic_path(self.folder / state["rng"]) as tmp, open(tmp, "wb") as f:
+            np.savez(f, **rng)
+        if self.early is not None:
+            weights = f"best-weights-{self.early.best_epoch}.npz" if self.early.best_weights is not None else None
+            if weights and not (self.folder / weights).is_file():
+                with atomic_path(self.folder / weights) as tmp, open(tmp, "wb") as f:
+                    np.savez(f, **{f"w{i}": w for i, w in enumerate(self.early.best_weights)})
+            state["early"] = {"best": float(self.early.best), "best_epoch": int(self.early.best_epoch), "wait": int(self.early.wait), "weights": weights}
+        if self.plateau is not None:
+            state["plateau"] = {"best": float(self.plateau.best), "wait": int(self.plateau.wait), "cooldown": int(self.plateau.cooldown_counter)}
+        write_json(self._state(epoch), state)
+        self._state(epoch - 2).unlink(missing_ok=True)
+        (self.folder / f"rng-{epoch - 2}.npz").unlink(missing_ok=True)
+        kept = {(json.loads(p.read_text()).get("early") or {}).get("weights") for p in self.folder.glob("callbacks-*.json")}
+        for p in self.folder.glob("best-weights-*.npz"):
+            if p.name not in kept:
+                p.unlink()

@@ -347,7 +347,7 @@ def _finish(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, best_p
     log.info(f"accuracy threshold {cfg.accuracy_threshold:.0%} " + ("reached" if reached else "NOT reached: try more data, --augment-factor, or another --lr"), extra=MAIN)
     from ..inference.visualize import plot_training_curves
 
-    curves = plot_training_curves(model_dir / LOGS, model_dir / VIS / "training_curves.png", summary.data)
+    curves = plot_training_curves(model_dir, model_dir / VIS / "training_curves.png", summary.data)
     if cfg.run_inference:
         from ..inference.report import report
 

@@ -17,7 +17,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from .callbacks import AtomicCheckpoint, Progress, StopAtThreshold, Warmup
+from .callbacks import AtomicCheckpoint, Progress, ResumeState, StopAtThreshold, Warmup
 from .config import LoopConfig
 
 
@@ -106,12 +106,13 @@ def train_run(
     if cfg.lr_schedule is not None:
         return _refit(model, train_data, cfg, csv_path, backup_dir, latest_path, save_model, log, prefix)
     early = keras.callbacks.EarlyStopping(monitor="val_top1", mode="max", patience=cfg.patience, restore_best_weights=True)
+    plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_top1", mode="max", factor=cfg.plateau_factor, patience=cfg.plateau_patience,
+                                                min_lr=cfg.lr * cfg.min_lr)  # fmt: skip
     threshold = StopAtThreshold(cfg.stop_at) if cfg.stop_at is not None else None
     callbacks = [
-        keras.callbacks.BackupAndRestore(str(backup_dir), save_freq="epoch", delete_checkpoint=False),
         keras.callbacks.TerminateOnNaN(),
         Warmup(cfg.lr, cfg.warmup_epochs),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_top1", mode="max", factor=cfg.plateau_factor, patience=cfg.plateau_patience, min_lr=cfg.lr * cfg.min_lr),
+        plateau,
         early,
         keras.callbacks.CSVLogger(str(csv_path), append=True),
         Progress(prefix, log),
@@ -119,10 +120,11 @@ def train_run(
     if threshold:
         callbacks.append(threshold)
     start = time.time()
-    hist = _fit(model, train_data, val_data, cfg.epochs, callbacks, latest_path, save_model, log, prefix)
+    state = ResumeState(backup_dir, early, plateau)
+    hist = _fit(model, train_data, val_data, cfg.epochs, callbacks, backup_dir, state, latest_path, save_model, log, prefix)
     if isinstance(hist, RunResult):
         return hist
-    epochs_run = len(hist.get("loss", []))
+    epochs_run = state.epochs_done
     if early.best_weights is not None and not early.stopped_epoch:
         model.set_weights(early.best_weights)  # Keras restores them only when it stops early
     metrics = model.evaluate(*val_data, verbose=0, return_dict=True, batch_size=256)
@@ -146,12 +148,20 @@ def train_run(
     )
 
 
-def _fit(model, train_data, val_data, epochs, callbacks, latest_path, save_model, log, prefix) -> dict | RunResult:
-    """``model.fit`` with the callbacks every run has; the history, or a failed result."""
+def _fit(model, train_data, val_data, epochs, callbacks, backup_dir, state, latest_path, save_model, log, prefix) -> dict | RunResult:
+    """``model.fit`` with the callbacks every run has; the history, or a failed result.
+
+    Keras' ``BackupAndRestore`` comes last, so that everything else about an epoch (the latest
+    model, the callbacks' state) is on disk before the backup says the epoch is done.
+    """
     if hasattr(train_data, "epoch"):  # the sampler's random stream follows fit's epoch, also after a resume
         callbacks.insert(0, keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs=None: setattr(train_data, "epoch", epoch)))
     if latest_path is not None and save_model is not None:
         callbacks.append(AtomicCheckpoint(latest_path, save_model))
+    callbacks += [state, keras.callbacks.BackupAndRestore(str(backup_dir), save_freq="epoch", delete_checkpoint=False)]
+    # BackupAndRestore tells fit where to resume through model._initial_epoch and Keras never clears
+    # it: without this, every later run in a process that resumed one would start at that epoch
+    model._initial_epoch = None
     start = time.time()
     try:
         history = model.fit(train_data, validation_data=val_data, epochs=epochs, callbacks=callbacks, verbose=0)
@@ -169,14 +179,13 @@ def _refit(model, train_data, cfg: RunConfig, csv_path, backup_dir, latest_path,
     """Train for exactly ``cfg.lr_schedule`` (one learning rate per epoch); the model keeps its last weights."""
     schedule = list(cfg.lr_schedule)
     callbacks = [
-        keras.callbacks.BackupAndRestore(str(backup_dir), save_freq="epoch", delete_checkpoint=False),
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.LearningRateScheduler(lambda epoch, lr: float(schedule[epoch])),
         keras.callbacks.CSVLogger(str(csv_path), append=True),
         Progress(prefix, log),
     ]
     start = time.time()
-    hist = _fit(model, train_data, None, len(schedule), callbacks, latest_path, save_model, log, prefix)
+    hist = _fit(model, train_data, None, len(schedule), callbacks, backup_dir, ResumeState(backup_dir), latest_path, save_model, log, prefix)
     if isinstance(hist, RunResult):
         return hist
     return RunResult("refit", epochs_run=len(schedule), best_epoch=len(schedule), wall_time=time.time() - start, history=hist)
