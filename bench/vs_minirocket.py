@@ -165,7 +165,10 @@ def main() -> None:
     ap.add_argument("--length", type=int, default=64, help="frames MiniRocket sees")
     ap.add_argument("--hamrec-args", default="", help="extra flags for automated_training.py (default: none, i.e. the defaults)")
     ap.add_argument("--json", default=None, help="also write every result here")
+    ap.add_argument("--report", default=None, metavar="JSON", help="only print the table of results saved by --json (e.g. of an interrupted run)")
     args = ap.parse_args()
+    if args.report:
+        return print_table(paired(json.loads(Path(args.report).read_text())))
     extra = args.hamrec_args.split()
     protocols = []
     if args.auslan:
@@ -198,8 +201,20 @@ def main() -> None:
                           f"{'command' if system == 'hamrec' else 'fit'} {r['wall_s']:6.1f} s  latency {r['latency_ms']:5.2f} ms", flush=True)  # fmt: skip
                     if args.json:
                         Path(args.json).write_text(json.dumps(results, indent=1))
-    print(f"\nall done in {(time.perf_counter() - start) / 60:.1f} min. Medians over seeds {args.seeds}; hamrec's wall time is the "
-          "whole automated_training.py command, MiniRocket's its fit.\n")  # fmt: skip
+    print(f"\nall done in {(time.perf_counter() - start) / 60:.1f} min.")
+    print_table(results)
+
+
+def paired(results: list[dict]) -> list[dict]:
+    """The results of the (fold, seed) pairs that both systems finished (an interrupted run may hold one without the other)."""
+    done = {(r["fold"], r["seed"], r["system"]) for r in results}
+    return [r for r in results if {(r["fold"], r["seed"], s) for s in ("hamrec", "MiniRocket")} <= done]
+
+
+def print_table(results: list[dict]) -> None:
+    """Medians over seeds per fold, then the fold means, as a Markdown table."""
+    seeds = sorted({r["seed"] for r in results})
+    print(f"Medians over seeds {seeds}; hamrec's wall time is the whole automated_training.py command, MiniRocket's its fit.\n")
     print("| fold | hamrec top-1 | MiniRocket top-1 | hamrec top-3 | MiniRocket top-3 | hamrec command | hamrec latency | MiniRocket latency |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     med = {}
