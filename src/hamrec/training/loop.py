@@ -49,6 +49,20 @@ class Job:
     def samples(self, split: str, classes: set[str] | None = None):
         return [s for s in self.index.samples if self.split[s.path] == split and (classes is None or s.label in classes)]
 
+    @property
+    def class_ids(self) -> dict[str, int]:
+        """Class -> output index, over the whole label space."""
+        return {c: i for i, c in enumerate(self.index.classes)}
+
+    def sampler(self, samples, cfg: LoopConfig, seed: int):
+        """The augmenting, class-balanced training stream over ``samples``."""
+        from .pipeline import AugmentedSampler
+
+        return AugmentedSampler(
+            [self.index.sequences[s.path] for s in samples], [s.label for s in samples], self.class_ids, self.contract,
+            batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=seed,
+        )  # fmt: skip
+
 
 def prepare_job(cfg: LoopConfig, model_dir: Path, say: Callable[[str], None]) -> Job:
     """Read the data, make (or reload) the split, fit normalisation on the training split."""
@@ -153,7 +167,7 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, train_fn) -> dict:
     job.contract.info["model_config"] = model_cfg.to_dict()
     keras.utils.set_random_seed(cfg.seed)
     model = build_model(job.contract.spec.seq_len, job.contract.spec.num_features, len(job.index.classes), model_cfg)
-    class_ids = {c: i for i, c in enumerate(job.index.classes)}
+    class_ids = job.class_ids
     best_path = model_dir / BEST
     seen: list[str] = []
 
@@ -191,7 +205,6 @@ def _attempt(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model
     import keras
 
     from ..model.builder import compile_model
-    from .pipeline import AugmentedSampler
     from .run import RunConfig
 
     best_path = model_dir / BEST
@@ -204,15 +217,11 @@ def _attempt(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model
     seed = cfg.seed + 1000 * b + attempt
     keras.utils.set_random_seed(seed)
     train_s = job.samples("train", set(seen))
-    class_ids = {c: i for i, c in enumerate(job.index.classes)}
     save = replace(job.contract, classes_trained=seen).save
     with run_logging(model_dir / LOGS / f"{run_id}.log"):
         log.info(f"{run_id}: {len(seen)} classes ({len(batch_classes)} new), {len(train_s)} train / {len(val_data[1])} val recordings, lr {lr:.2e}",
                  extra=MAIN)  # fmt: skip
-        data = AugmentedSampler(
-            [job.index.sequences[s.path] for s in train_s], [s.label for s in train_s], class_ids, job.contract,
-            batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=seed,
-        )  # fmt: skip
+        data = job.sampler(train_s, cfg, seed)
         # earlier class batches are stepping stones and stop at the threshold; the run over all
         # classes is the delivered model and trains on to early stopping (unless --stop-at-threshold)
         stop_at = cfg.accuracy_threshold if not last or cfg.stop_at_threshold else None
@@ -276,7 +285,6 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, 
     import keras
 
     from ..model.builder import compile_model
-    from .pipeline import AugmentedSampler
     from .run import RunConfig
 
     best = summary.data["best_model"]
@@ -292,7 +300,6 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, 
     run_id = f"{chosen['run_id']}-refit"
     rates = refit_schedule(model_dir / chosen["csv"], chosen["best_epoch"])
     samples = job.samples("train") + job.samples("val")
-    class_ids = {c: i for i, c in enumerate(job.index.classes)}
     model.load_weights(start)
     compile_model(model, rates[0], cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay)
     keras.utils.set_random_seed(chosen["seed"])
@@ -301,10 +308,7 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, 
         log.info(f"{run_id}: refit from the start of {chosen['run_id']} on train + val ({len(samples)} recordings) for {len(rates)} epochs "
                  "(to its latest best validation top-1) at its learning rates; this becomes the delivered model (--no-refit: deliver the run itself)",
                  extra=MAIN)  # fmt: skip
-        data = AugmentedSampler(
-            [job.index.sequences[s.path] for s in samples], [s.label for s in samples], class_ids, job.contract,
-            batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=chosen["seed"],
-        )  # fmt: skip
+        data = job.sampler(samples, cfg, chosen["seed"])
         backup = model_dir / RESUME / f"backup-{run_id}"
         run_cfg = RunConfig.of(cfg, epochs=len(rates), lr=rates[0], lr_schedule=tuple(rates))
         result = train_fn(model, data, None, run_cfg, model_dir / LOGS / f"{run_id}.csv", backup, model_dir / LATEST, save, log=log.info, prefix=run_id)
