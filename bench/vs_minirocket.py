@@ -164,7 +164,8 @@ def main() -> None:
     ap.add_argument("--fold-seed", type=int, default=0, help="seed of the dgs11 fold assignment")
     ap.add_argument("--length", type=int, default=64, help="frames MiniRocket sees")
     ap.add_argument("--hamrec-args", default="", help="extra flags for automated_training.py (default: none, i.e. the defaults)")
-    ap.add_argument("--json", default=None, help="also write every result here")
+    ap.add_argument("--json", default=None, help="also write every result here; results already in it are kept and not rerun "
+                    "(so an interrupted run, or one split over --seeds, continues where it stopped)")
     ap.add_argument("--report", default=None, metavar="JSON", help="only print the table of results saved by --json (e.g. of an interrupted run)")
     args = ap.parse_args()
     if args.report:
@@ -186,15 +187,20 @@ def main() -> None:
                 return np.stack([to_array(idx.sequences[s.path], args.length) for s in samples]), np.array([ids[s.label] for s in samples])
 
             folds.append((proto, name, test_groups, test, root, len(ids), arrays(train), arrays(test)))
-    results = []
+    results = json.loads(Path(args.json).read_text()) if args.json and Path(args.json).exists() else []
+    done = {(r["fold"], r["seed"], r["system"]) for r in results}
     start = time.perf_counter()
     for seed in args.seeds:  # seed by seed, so that an interrupted run still covers every fold
         for proto, name, test_groups, test, root, n_classes, mr_train, mr_test in folds:
+            if {(name, seed, "hamrec"), (name, seed, "MiniRocket")} <= done:
+                continue
             with tempfile.TemporaryDirectory(prefix="hamrec-bench-") as tmp:
                 test_dir = link_tree([Path(s.path) for s in test], root, Path(tmp) / "test")
                 systems = {"hamrec": lambda: run_hamrec(root, test_groups, test_dir, seed, Path(tmp), extra),
                            "MiniRocket": lambda: run_minirocket(mr_train, mr_test, n_classes, seed)}  # fmt: skip
                 for system, fn in systems.items():
+                    if (name, seed, system) in done:
+                        continue
                     r = {"protocol": proto, "fold": name, "system": system, "seed": seed, **fn()}
                     results.append(r)
                     print(f"{name:<16} {system:<10} seed {seed}  test {r['count']:4d}  top-1 {r['top1']:.3f}  top-3 {r['top3']:.3f}  "
@@ -202,7 +208,7 @@ def main() -> None:
                     if args.json:
                         Path(args.json).write_text(json.dumps(results, indent=1))
     print(f"\nall done in {(time.perf_counter() - start) / 60:.1f} min.")
-    print_table(results)
+    print_table(paired(results))
 
 
 def paired(results: list[dict]) -> list[dict]:
