@@ -1,6 +1,6 @@
 """hamrec's default command vs aeon's MiniRocket on real data, side by side in one run.
 
-    python -m venv .bench/venv && . .bench/venv/bin/activate && pip install -e . aeon
+    python -m venv .bench/venv && . .bench/venv/bin/activate && pip install -e ".[train]" aeon
     python bench/vs_minirocket.py --auslan ../shared/data/auslan --dgs ../shared/data/dgs11
 
 hamrec is trained only as a user trains it: ``automated_training.py`` in a subprocess with its

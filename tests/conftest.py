@@ -51,3 +51,17 @@ def write_array_dataset(folder: Path, classes: int = 3, signers: int = 4, reps: 
 @pytest.fixture
 def array_dataset(tmp_path) -> Path:
     return write_array_dataset(tmp_path / "tiny")
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """A real (small) model trained by the loop on the tiny array dataset: (best_model.keras, data folder, summary)."""
+    from hamrec.training.loop import LoopConfig, run_loop
+
+    tmp = tmp_path_factory.mktemp("trained")
+    data = write_array_dataset(tmp / "data", classes=3, signers=4, reps=4, noise=0.1)
+    cfg = LoopConfig(include_datasets=(str(data),), model_dir=str(tmp / "model"), log_file=str(tmp / "log.txt"), cache_dir=None, seq_len=16,
+                     max_classes_per_batch=0, run_inference=False, epochs=30, patience=5, augment_factor=2)  # fmt: skip
+    summary = run_loop(cfg, lambda line: None)
+    assert summary["status"] == "finished"
+    return tmp / "model" / "best_model.keras", data, summary

@@ -21,16 +21,6 @@ from hamrec.training.loop import LoopConfig, run_loop
 from .conftest import AUSLAN, POSE_SAMPLES, ROOT, need, write_array_dataset
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A real (small) model trained by the loop on the tiny array dataset."""
-    tmp = tmp_path_factory.mktemp("trained")
-    data = write_array_dataset(tmp / "data", classes=3, signers=4, reps=4, noise=0.1)
-    cfg = LoopConfig(include_datasets=(str(data),), model_dir=str(tmp / "model"), log_file=str(tmp / "log.txt"), cache_dir=None, seq_len=16,
-                     max_classes_per_batch=0, run_inference=False, epochs=30, patience=5, augment_factor=2)  # fmt: skip
-    summary = run_loop(cfg, lambda line: None)
-    assert summary["status"] == "finished"
-    return tmp / "model" / "best_model.keras", data, summary
 
 
 def test_model_learns_the_tiny_task_and_reloaded_metrics_match(trained):

@@ -7,7 +7,21 @@ user's own choice (``KERAS_BACKEND=jax`` ...) still wins.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+
+#: what training, evaluation and the .keras models need beyond the core (the train extra)
+TRAIN_PACKAGES = {"torch": "torch", "keras": "keras", "matplotlib": "matplotlib", "sklearn": "scikit-learn", "filelock": "filelock"}
+
+
+def require_train_extra(what: str) -> None:
+    """Raise ImportError naming the missing packages and the install command when the train extra is absent.
+
+    The core install (``pip install hamrec``) reads recordings and runs exported models only.
+    """
+    missing = [pkg for module, pkg in TRAIN_PACKAGES.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        raise ImportError(f'{what} needs the train extra ({", ".join(missing)} not installed): pip install "hamrec[train]"')
 
 
 def configure(gpu: bool = False, threads: int | None = None) -> str:
@@ -21,6 +35,7 @@ def configure(gpu: bool = False, threads: int | None = None) -> str:
     Returns:
         A one-line description of the device that will be used, for the log.
     """
+    require_train_extra("loading or training a .keras model")
     os.environ.setdefault("KERAS_BACKEND", "torch")
     if not gpu:
         os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")

@@ -100,6 +100,15 @@ class ModelContract:
             with zipfile.ZipFile(tmp, "a") as z:
                 z.writestr(METADATA_NAME, json.dumps(self.to_dict(), ensure_ascii=False))
 
+    def write_into(self, path: str | Path) -> None:
+        """Replace the contract inside the saved model at ``path`` (atomically), leaving the weights as they are; no Keras needed."""
+        with zipfile.ZipFile(path) as src:  # read first and close: Windows cannot rename over an open file
+            entries = [(item, src.read(item.filename)) for item in src.infolist() if item.filename != METADATA_NAME]
+        with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for item, data in entries:
+                dst.writestr(item, data)
+            dst.writestr(METADATA_NAME, json.dumps(self.to_dict(), ensure_ascii=False))
+
     @classmethod
     def load(cls, path: str | Path):
         """(Keras model, contract); our layers are registered, so no custom objects are needed."""

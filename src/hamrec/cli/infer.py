@@ -14,7 +14,8 @@ from .args import positive_int
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description="Recognise sign recordings with a trained hamrec model, evaluate it and draw the results.",
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)  # fmt: skip
-    p.add_argument("--model-path", default="models/hamnosys/main_model/best_model.keras", help="A .keras model written by hamrec")
+    p.add_argument("--model-path", default="models/hamnosys/main_model/best_model.keras",
+                   help="A .keras model written by hamrec, or a folder written by 'hamrec export' (run by ONNX Runtime)")
     p.add_argument("--input", nargs="+", metavar="FILE", help="Recordings to recognise (.pose, .pkl, .tsd, .npy, .npz, or a video such as .mp4 with the video extra)")
     p.add_argument("--data-dir", help="Evaluate every labelled recording in this dataset folder")
     p.add_argument("--format", choices=["auto", "pose", "auslan", "signavatars", "array", "video"], default="auto",
@@ -30,18 +31,18 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = build_parser(prog).parse_args(argv)
     model_path = Path(args.model_path)
-    out_dir = Path(args.output_dir) if args.output_dir else model_path.parent / VIS
-    from ..contract import ModelContract
+    out_dir = Path(args.output_dir) if args.output_dir else (model_path if model_path.is_dir() else model_path.parent) / VIS
     from ..data.datasets import DatasetError
 
     try:
-        ModelContract.read(model_path)  # a wrong path or file fails here, before Keras is loaded
+        load = loader(model_path)
         if args.input:
-            return _recognise(args, model_path, out_dir)
+            return _recognise(args, load(model_path), out_dir)
         from ..inference.evaluate import evaluate_dir, evaluate_split
-        from ..inference.predict import Recognizer
 
-        rec = Recognizer.load(model_path)
+        rec = load(model_path)
+        if not args.data_dir and not rec.contract.split:
+            raise ValueError(f"--model-path: {model_path} carries no split to evaluate (an export keeps none); give --data-dir or --input")
         metrics = evaluate_dir(rec, args.data_dir, fmt=args.format) if args.data_dir else evaluate_split(rec)
         if args.visualize:
             from ..inference.report import report
@@ -52,23 +53,38 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
 
             write_json(out_dir / "metrics.json", metrics)
             page = None
-    except (ValueError, DatasetError) as e:
+    except (ValueError, ImportError, DatasetError) as e:
         print(f"hamrec infer: error: {e}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({k: metrics[k] for k in ("split", "count", "top1", "top2", "top3", "per_class", "skipped")}, ensure_ascii=False, indent=1))
+        keys = ("split", "count", "top1", "top2", "top3", "known_accepted", "per_class", "skipped")
+        print(json.dumps({k: metrics[k] for k in keys if k in metrics}, ensure_ascii=False, indent=1))
     else:
-        print(f"evaluated {metrics['split']}: {metrics['count']} recordings — top-1 {metrics['top1']:.1%}, top-2 {metrics['top2']:.1%}, top-3 {metrics['top3']:.1%}")
+        print(f"evaluated {metrics['split']}: {metrics['count']} recordings — top-1 {metrics['top1']:.1%}, top-2 {metrics['top2']:.1%}, top-3 {metrics['top3']:.1%}"
+              + (f"; {metrics['known_accepted']:.1%} recognised as known signs" if "known_accepted" in metrics else ""))
         for s in metrics["skipped"]:
             print(f"  skipped {s['file']}: {s['reason']}")
         print(f"metrics: {out_dir / 'metrics.json'}" + (f"\nreport: {page}" if page else ""))
     return 0
 
 
-def _recognise(args, model_path: Path, out_dir: Path) -> int:
+def loader(model_path: Path):
+    """``Recognizer.load`` for a .keras model, ``OnnxRecognizer.load`` for an export; a wrong path fails here, before Keras is loaded."""
+    from ..export import is_export, read_exported
+
+    if is_export(model_path):
+        read_exported(model_path)
+        from ..runtime import OnnxRecognizer
+
+        return OnnxRecognizer.load
+    from ..contract import ModelContract
     from ..inference.predict import Recognizer
 
-    rec = Recognizer.load(model_path)
+    ModelContract.read(model_path)
+    return Recognizer.load
+
+
+def _recognise(args, rec, out_dir: Path) -> int:
     results = rec.recognise_files(args.input, k=args.top_k)
     if args.visualize:
         from ..data.cache import RecordingCache
@@ -85,17 +101,24 @@ def _recognise(args, model_path: Path, out_dir: Path) -> int:
     if args.json:
         print(json.dumps({"results": results}, ensure_ascii=False, indent=1))
     else:
-        for r in results:
-            if "error" in r:
-                print(f"{r['file']}: ERROR {r['error']}")
-                continue
-            seen = r.get("hands_seen")
-            print(f"{r['file']}:" + (f"  (hands seen in {seen['left']:.0%} / {seen['right']:.0%} of frames, left / right)" if seen else ""))
-            for rank, c in enumerate(r["top_k"], 1):
-                extra = f"  gloss {c['gloss']}" if c["gloss"] and c["gloss"] != c["label"] else ""
-                names = rec.labels.get(c["label"], {}).get("hamnosys_names")
-                extra += f"  HamNoSys {c['hamnosys']}" + (f" ({' '.join(names)})" if names else "") if c["hamnosys"] else ""
-                print(f"  {rank}. {c['label']:<24} {c['probability']:6.1%}{extra}")
+        print_results(results, rec.labels)
         if args.visualize:
             print(f"plots: {out_dir}")
     return 0 if all("top_k" in r for r in results) else 1
+
+
+def print_results(results: list[dict], labels: dict) -> None:
+    """The text form of :meth:`~hamrec.inference.predict.Recognizer.recognise_files`' results (also the runtime's)."""
+    for r in results:
+        if "error" in r:
+            print(f"{r['file']}: ERROR {r['error']}")
+            continue
+        seen = r.get("hands_seen")
+        print(f"{r['file']}:" + (f"  (hands seen in {seen['left']:.0%} / {seen['right']:.0%} of frames, left / right)" if seen else ""))
+        if r.get("known") is False:
+            print(f"  unknown — not a sign this model knows (score {r['known_score']:.2f} < {r['known_threshold']:.2f}); closest:")
+        for rank, c in enumerate(r["top_k"], 1):
+            extra = f"  gloss {c['gloss']}" if c["gloss"] and c["gloss"] != c["label"] else ""
+            names = labels.get(c["label"], {}).get("hamnosys_names")
+            extra += f"  HamNoSys {c['hamnosys']}" + (f" ({' '.join(names)})" if names else "") if c["hamnosys"] else ""
+            print(f"  {rank}. {c['label']:<24} {c['probability']:6.1%}{extra}")

@@ -7,6 +7,7 @@ import sys
 COMMANDS = {
     "train": ("hamrec.cli.train", "train a recognizer unattended (same as automated_training.py)"),
     "infer": ("hamrec.cli.infer", "recognise recordings, evaluate, draw (same as inference_hamnosys.py)"),
+    "export": ("hamrec.cli.export", "export a trained model to ONNX (run it with python -m hamrec.runtime)"),
     "data": ("hamrec.cli.data", "inspect datasets, generate the built-in data"),
     "hamnosys": ("hamrec.cli.hamnosys", "show HamNoSys as names, structure, SiGML; validate a data.json"),
 }

@@ -41,6 +41,13 @@ def choose_datasets(named: list[str] | None, data_root: str) -> tuple[list[str],
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = build_parser(prog).parse_args(argv)
     datasets, why = choose_datasets(args.include_datasets, args.data_root)
+    from ..backend import require_train_extra
+
+    try:
+        require_train_extra("hamrec train")
+    except ImportError as e:
+        print(f"hamrec: error: {e}", file=sys.stderr)
+        return 2
     print(f"hamrec: {why}", flush=True)
     from ..data.datasets import DatasetError
     from ..training.lock import DirectoryLocked

@@ -10,6 +10,7 @@ from ..data.cache import RecordingCache
 from ..data.datasets import DatasetError, scan
 from ..data.formats import SUFFIXES
 from ..data.sequence import RecordingError
+from .open_set import accepts
 from .predict import Recognizer
 
 
@@ -30,6 +31,7 @@ def metrics_from(rec: Recognizer, labels: list[str], probs: np.ndarray, files: l
     for c in sorted(set(labels)):
         sel = y == ids[c]
         per_class[c] = {"count": int(sel.sum()), "top1": float(hit[1][sel].mean())}
+    accepted = accepts(probs, rec.contract.info.get("open_set"))
     return {
         "split": split,
         "count": int(len(y)),
@@ -41,6 +43,8 @@ def metrics_from(rec: Recognizer, labels: list[str], probs: np.ndarray, files: l
         "predictions": [{"file": f, "label": label, "predicted": rec.classes[int(o[0])], "probability": float(p[o[0]])}
                         for f, label, o, p in zip(files, labels, order, probs)],  # fmt: skip
         "skipped": skipped,
+        # the share of these (known-sign) recordings that the saved open-set threshold accepts
+        **({"known_accepted": float(accepted.mean())} if accepted is not None and len(accepted) else {}),
     }
 
 

@@ -11,6 +11,7 @@ from ..data.cache import RecordingCache
 from ..data.formats import keypoints as kp
 from ..data.sequence import RecordingError, SignSequence
 from ..contract import ModelContract
+from .open_set import answer
 
 
 @dataclass
@@ -84,6 +85,8 @@ class Recognizer:
         """One result per file: {"file", "top_k": [...]} or {"file", "error"}; a bad file never stops the others.
 
         Keypoint recordings also get ``hands_seen``: the fraction of frames in which each hand was detected.
+        A model with open-set settings adds ``known`` (False: not a sign it knows; the top-k are
+        then only the closest), ``known_score`` and ``known_threshold`` (see :mod:`.open_set`).
         """
         cache = cache or RecordingCache(None)
         results: list[dict] = []
@@ -100,6 +103,7 @@ class Recognizer:
             probs = self.probabilities([s for _, s in good])
             for (i, seq), pr in zip(good, probs):
                 results[i]["top_k"] = self.top_k(pr, k)
+                results[i].update(answer(pr, self.contract.info.get("open_set")))
                 if seq.layout == kp.LAYOUT:  # a prediction from a recording whose hands were rarely seen deserves less trust
                     results[i]["hands_seen"] = {side: round(float(seq.mask[:, part].any(axis=1).mean()), 3)
                                                 for side, part in (("left", kp.LEFT_HAND), ("right", kp.RIGHT_HAND))}  # fmt: skip
@@ -116,7 +120,19 @@ def _trace_single(model, x: dict[str, np.ndarray]):
         return None
     import torch
 
-    class _Forward(torch.nn.Module):
+    try:
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")  # TracerWarnings about Python ints in shapes: batch size 1 is fixed on purpose
+            return torch.jit.trace(torch_module(model), (torch.from_numpy(x["features"]), torch.from_numpy(x["mask"])), check_trace=False)
+    except Exception:  # tracing is an optimisation; the Keras call always works
+        return None
+
+
+def torch_module(model):
+    """The Keras model (torch backend) as a ``torch.nn.Module`` (features, mask) -> probabilities, in eval mode: for tracing and export."""
+    import torch
+
+    class Forward(torch.nn.Module):
         def __init__(self, m):
             super().__init__()
             self.m = m
@@ -124,9 +140,4 @@ def _trace_single(model, x: dict[str, np.ndarray]):
         def forward(self, features, mask):
             return self.m({"features": features, "mask": mask}, training=False)
 
-    try:
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")  # TracerWarnings about Python ints in shapes: batch size 1 is fixed on purpose
-            return torch.jit.trace(_Forward(model).eval(), (torch.from_numpy(x["features"]), torch.from_numpy(x["mask"])), check_trace=False)
-    except Exception:  # tracing is an optimisation; the Keras call always works
-        return None
+    return Forward(model).eval()

@@ -79,6 +79,25 @@ class Progress(keras.callbacks.Callback):
         self.log(f"{self.prefix} epoch {epoch + 1}: {shown} lr={lr:.2e} ({time.time() - self.start:.0f}s)")
 
 
+def rng_states(model) -> list:
+    """The seed generators' state variables (dropout, stochastic depth): the model's variables that are not weights, in the model's order."""
+    weights = {id(w) for w in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
+
+
+def reseed(model, seed: int) -> None:
+    """Start every seed generator of ``model`` from ``seed``, as at the start of a run.
+
+    Loading weights does not touch them, so without this a run's dropout masks would depend on
+    what the process did before (a job resumed between two runs would train the second on
+    other masks than the uninterrupted job).
+    """
+    for i, v in enumerate(rng_states(model)):
+        state = np.zeros(v.shape, keras.backend.standardize_dtype(v.dtype))  # Keras' layout: [seed, counter]
+        state.flat[0] = np.random.default_rng([seed, i]).integers(1, 2**31 - 1)
+        v.assign(state)
+
+
 class ResumeState(keras.callbacks.Callback):
     """Keep the state of the callbacks that Keras' ``BackupAndRestore`` does not save, beside its backup.
 
@@ -101,9 +120,7 @@ class ResumeState(keras.callbacks.Callback):
         return self.folder / f"callbacks-{epoch}.json"
 
     def _rng_states(self) -> list:
-        """The seed generators' state variables: the model's variables that are not weights, in the model's order."""
-        weights = {id(w) for w in self.model.weights}
-        return [v for v in self.model.variables if id(v) not in weights]
+        return rng_states(self.model)
 
     def on_train_begin(self, logs=None):
         self.epochs_done = -1  # not started: the first on_epoch_begin tells where fit resumes

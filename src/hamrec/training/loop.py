@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from ..atomic import write_json
 from ..data.augment import AugmentConfig
 from ..data.cache import RecordingCache
@@ -194,9 +196,46 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, train_fn) -> dict:
                 continue
             break
 
+    _calibrate_open_set(model_dir, job, summary, model)
     if cfg.refit:
         _refit(cfg, model_dir, job, summary, model, train_fn)
+    _save_open_set(best_path, summary.data.get("open_set"))
     return _finish(cfg, model_dir, job, summary, best_path)
+
+
+def _calibrate_open_set(model_dir: Path, job: Job, summary: Summary, model) -> None:
+    """Choose the "known sign" threshold on the validation split with the chosen run's model, once (a resume keeps it).
+
+    The chosen run did not train on the validation recordings, so they stand for new recordings
+    of known signs; a refit trains on them, which is why this comes first.
+    """
+    import keras
+
+    from ..inference.open_set import calibrate
+
+    best = summary.data["best_model"]
+    if "open_set" in summary.data or best is None or best.get("refit_of") or best["classes"] < len(job.index.classes):
+        return
+    val_s = job.samples("val")
+    if not val_s:
+        return
+    model.load_weights(model_dir / BEST)
+    seqs = [job.index.sequences[s.path] for s in val_s]
+    probs = np.concatenate([keras.ops.convert_to_numpy(model(job.contract.encode(seqs[i : i + 256]), training=False)) for i in range(0, len(seqs), 256)])
+    summary.data["open_set"] = {**calibrate(probs), "chosen_by": best["run_id"]}
+    summary.save()
+    log.info(f"open set: a recording counts as a known sign when its score reaches {summary.data['open_set']['threshold']:.3f}, "
+             f"which {summary.data['open_set']['val_accepted']:.1%} of the {len(val_s)} validation recordings do", extra=MAIN)  # fmt: skip
+
+
+def _save_open_set(best_path: Path, open_set: dict | None) -> None:
+    """Write the open-set settings into the delivered model's contract (whichever run saved it)."""
+    if not open_set or not best_path.is_file():
+        return
+    contract = ModelContract.read(best_path)
+    if contract.info.get("open_set") != open_set:
+        contract.info["open_set"] = open_set
+        contract.write_into(best_path)
 
 
 def _attempt(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, train_fn, run_id: str, b: int, attempt: int, lr: float,
@@ -205,6 +244,7 @@ def _attempt(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model
     import keras
 
     from ..model.builder import compile_model
+    from .callbacks import reseed
     from .run import RunConfig
 
     best_path = model_dir / BEST
@@ -216,6 +256,7 @@ def _attempt(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model
     compile_model(model, lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay)
     seed = cfg.seed + 1000 * b + attempt
     keras.utils.set_random_seed(seed)
+    reseed(model, seed)
     train_s = job.samples("train", set(seen))
     save = replace(job.contract, classes_trained=seen).save
     with run_logging(model_dir / LOGS / f"{run_id}.log"):
@@ -285,6 +326,7 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, 
     import keras
 
     from ..model.builder import compile_model
+    from .callbacks import reseed
     from .run import RunConfig
 
     best = summary.data["best_model"]
@@ -303,6 +345,7 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, 
     model.load_weights(start)
     compile_model(model, rates[0], cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay)
     keras.utils.set_random_seed(chosen["seed"])
+    reseed(model, chosen["seed"])
     save = replace(job.contract, classes_trained=job.index.classes, info={**job.contract.info, "trained_on": ["train", "val"]}).save
     with run_logging(model_dir / LOGS / f"{run_id}.log"):
         log.info(f"{run_id}: refit from the start of {chosen['run_id']} on train + val ({len(samples)} recordings) for {len(rates)} epochs "
