@@ -9,6 +9,11 @@ Settings are chosen here, never on ``bench/vs_minirocket.py``'s folds:
 - dgs11-dev: one 80/20 stratified split with fold seed 1 (the benchmark's folds use fold seed 0).
 One training session makes the shift between days as hard as it gets on Auslan.
 
+``--mirrored-test`` also scores every hamrec model of a keypoint protocol on mirror images of its
+test recordings (x reflected in the image, left and right points swapped: the same signs by a
+signer of the other handedness), written as ``.pose`` files and evaluated by
+``inference_hamnosys.py --data-dir``.
+
 hamrec is trained only by ``automated_training.py`` in a subprocess (the variant's flags, plus the
 data, ``--test-groups``, ``--model-dir`` and ``--seed``); its figure is the held-out test top-1 the
 command itself reports in ``training_summary.json``.
@@ -45,7 +50,41 @@ def protocols(auslan: str, dgs: str):
         yield "dgs11-dev", Path(dgs), idx, idx.samples, sorted({idx.samples[i].group for i in te}), hands_from_face
 
 
-def run_hamrec(root: Path, given, n_all: int, test_groups, seed: int, flags: list[str], work: Path) -> dict:
+def mirror_pose_file(src: Path, dst: Path) -> None:
+    """Write the mirror image of a .pose file: x -> width - x, LEFT_/RIGHT_ hand components and body points swapped."""
+    from pose_format import Pose
+
+    pose = Pose.read(src.read_bytes())
+    start, names = {}, {}
+    i = 0
+    for c in pose.header.components:
+        start[c.name] = i
+        names.update({(c.name, p): i + k for k, p in enumerate(c.points)})
+        i += len(c.points)
+    perm = list(range(i))
+    for (comp, point), k in names.items():
+        if comp in ("LEFT_HAND_LANDMARKS", "RIGHT_HAND_LANDMARKS"):
+            other = ("RIGHT" if comp.startswith("LEFT") else "LEFT") + comp[comp.index("_") :]
+            perm[k] = names.get((other, point), k)
+        elif "LEFT" in point or "RIGHT" in point:
+            perm[k] = names.get((comp, point.replace("LEFT", "#").replace("RIGHT", "LEFT").replace("#", "RIGHT")), k)
+    data = pose.body.data[:, :, perm].copy()
+    data[..., 0] = pose.header.dimensions.width - data[..., 0]
+    pose.body.data, pose.body.confidence = data, pose.body.confidence[:, :, perm]
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with open(dst, "wb") as f:
+        pose.write(f)
+
+
+def mirrored_top1(model: Path, mirrored_dir: Path) -> float:
+    out = subprocess.run([sys.executable, str(ROOT / "inference_hamnosys.py"), "--model-path", str(model), "--data-dir", str(mirrored_dir), "--json",
+                          "--output-dir", str(model.parent / "mirrored-eval")], capture_output=True, text=True)  # fmt: skip
+    if out.returncode != 0:
+        raise RuntimeError(f"inference_hamnosys.py failed: {out.stderr[-2000:]}")
+    return json.loads(out.stdout)["top1"]
+
+
+def run_hamrec(root: Path, given, n_all: int, test_groups, seed: int, flags: list[str], work: Path, mirrored_dir: Path | None = None) -> dict:
     # a subset is given as a folder of links; the whole dataset as itself (dgs11's groups are the files' own paths)
     data = root if len(given) == n_all else link_tree([Path(s.path) for s in given], root, work / "data" / root.name)
     model_dir = work / "model"
@@ -55,8 +94,10 @@ def run_hamrec(root: Path, given, n_all: int, test_groups, seed: int, flags: lis
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"automated_training.py failed ({out.returncode}): {out.stdout[-2000:]}{out.stderr[-2000:]}")
+    wall = time.perf_counter() - t0
     final = json.loads((model_dir / "training_summary.json").read_text())["final"]
-    return {"top1": final["top1"], "count": final["count"], "wall_s": time.perf_counter() - t0}
+    mirrored = {"mirrored_top1": mirrored_top1(model_dir / "best_model.keras", mirrored_dir)} if mirrored_dir else {}
+    return {"top1": final["top1"], "count": final["count"], "wall_s": wall, **mirrored}
 
 
 def main() -> None:
@@ -68,6 +109,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--only", nargs="*", default=None, help="run only these protocols")
     ap.add_argument("--json", default=None, help="also write every result here")
+    ap.add_argument("--mirrored-test", action="store_true", help="also score hamrec on mirror images of the test recordings (keypoint protocols)")
     args = ap.parse_args()
     variants = dict(v.split("=", 1) for v in (args.variant or ["default="]))
     results = []
@@ -81,14 +123,21 @@ def main() -> None:
         def arrays(samples, to_array=to_array, idx=idx, ids=ids):
             return np.stack([to_array(idx.sequences[s.path], 64) for s in samples]), np.array([ids[s.label] for s in samples])
 
+        mirrored = None
+        if args.mirrored_test and all(s.path.endswith(".pose") for s in test):
+            mirrored = Path(tempfile.mkdtemp(prefix="hamrec-mirrored-"))
+            for s in test:
+                mirror_pose_file(Path(s.path), mirrored / s.label / Path(s.path).name)
         for seed in args.seeds:
             runs = {"MiniRocket": lambda: run_minirocket(arrays(train), arrays(test), len(ids), seed)}
             for v, flags in variants.items():
-                runs[v] = lambda flags=flags: run_hamrec(root, given, len(idx.samples), test_groups, seed, flags.split(), Path(tempfile.mkdtemp(prefix="hamrec-dev-")))
+                runs[v] = lambda flags=flags: run_hamrec(root, given, len(idx.samples), test_groups, seed, flags.split(),
+                                                         Path(tempfile.mkdtemp(prefix="hamrec-dev-")), mirrored)  # fmt: skip
             for system, fn in runs.items():
-                r = {"protocol": name, "system": system, "seed": seed, **{k: v for k, v in fn().items() if k in ("top1", "count", "wall_s")}}
+                r = {"protocol": name, "system": system, "seed": seed, **{k: v for k, v in fn().items() if k in ("top1", "count", "wall_s", "mirrored_top1")}}
                 results.append(r)
-                print(f"{name:<10} {system:<14} seed {seed}  test {r['count']:4d}  top-1 {r['top1']:.3f}  {r['wall_s']:6.1f} s", flush=True)
+                m = f"  mirrored top-1 {r['mirrored_top1']:.3f}" if "mirrored_top1" in r else ""
+                print(f"{name:<10} {system:<14} seed {seed}  test {r['count']:4d}  top-1 {r['top1']:.3f}{m}  {r['wall_s']:6.1f} s", flush=True)
                 if args.json:
                     Path(args.json).write_text(json.dumps(results, indent=1))
     systems = list(dict.fromkeys(r["system"] for r in results))

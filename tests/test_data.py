@@ -347,3 +347,33 @@ def test_skipped_report_is_json_serialisable(array_dataset):
     (array_dataset / "s1" / "c1_1.npy").write_bytes(b"garbage")
     idx = build_index([str(array_dataset)], "unused", RecordingCache(None), log=quiet)
     assert json.loads(json.dumps(idx.skipped))[0]["file"].endswith("c1_1.npy")
+
+
+def test_dominant_right_gives_a_recording_and_its_mirror_image_the_same_features_and_answer(tmp_path):
+    """Real recordings (dgs11 webcam, a MediaPipe .pose) and their mirror images — a left-handed signer's version of the same sign."""
+    import dataclasses
+
+    from hamrec.features import FeatureSpec, prepare
+    from hamrec.inference.predict import Recognizer
+
+    from .conftest import SHARED
+    from .test_inference import _model_for
+
+    files = sorted(need(SHARED / "dgs11").glob("hallo/*.pose"))[:4] + [need(POSE_SAMPLES) / "mediapipe.pose"]
+    cache = RecordingCache(None)
+    canonical = FeatureSpec(kp.LAYOUT, kp.NUM_POINTS, 3, seq_len=32, centred=True, dominant_right=True)
+    as_recorded = dataclasses.replace(canonical, dominant_right=False)
+    model_path = _model_for(tmp_path, kp.LAYOUT, kp.NUM_POINTS, 3)
+    rec = Recognizer.load(model_path)
+    for f in files:
+        seq = cache.load(f)
+        data, m = mirror(seq.data, seq.mask, np.random.default_rng(0))
+        mirrored = dataclasses.replace(seq, data=data, mask=m)
+        x, mask = prepare(seq, canonical)
+        xm, mask_m = prepare(mirrored, canonical)
+        assert (mask == mask_m).all()
+        np.testing.assert_allclose(np.nan_to_num(xm), np.nan_to_num(x), atol=1e-4, err_msg=str(f))
+        assert not np.allclose(np.nan_to_num(prepare(mirrored, as_recorded)[0]), np.nan_to_num(prepare(seq, as_recorded)[0]), atol=1e-3)
+        rec.contract.spec = rec.spec = dataclasses.replace(rec.spec, dominant_right=True)
+        p, pm = rec.probabilities([seq]), rec.probabilities([mirrored])
+        assert p.argmax() == pm.argmax() and np.abs(p - pm).max() < 1e-4

@@ -25,6 +25,11 @@ class FeatureSpec:
             of the features that a constant offset per channel (a glove calibrated on another
             day, a camera placed elsewhere) cannot move. Saved models without it read False.
         absolute: whether the values themselves are features (a sign's location on the body).
+        dominant_right: keypoints only: a recording whose left-hand slot moves more than its
+            right is mirrored (x about the body's centre, left and right points swapped), so the
+            dominant hand is always in the right slot — a left-handed signer's sign then looks
+            like a right-handed one's, and a recording and its mirror image give the same
+            features. Saved models without it read False.
     """
 
     layout: str
@@ -34,6 +39,7 @@ class FeatureSpec:
     velocity: bool = True
     centred: bool = False
     absolute: bool = True
+    dominant_right: bool = False
 
     @property
     def num_features(self) -> int:
@@ -98,19 +104,44 @@ def _reference(data: np.ndarray) -> tuple[np.ndarray, float]:
     return np.nan_to_num(centre), scale if np.isfinite(scale) and scale > 1e-6 else 1.0
 
 
-def _body_normalise(data: np.ndarray) -> np.ndarray:
-    """(T, 51, D) canonical keypoints -> (T, 93, D): centred and scaled by the body (see :func:`_reference`), plus hands minus wrist."""
+def _path_length(points: np.ndarray) -> float:
+    """(T, D) positions, NaN where unseen -> distance travelled between consecutive seen frames (x, y)."""
+    seen = points[~np.isnan(points).any(axis=1), :2]
+    return float(np.linalg.norm(np.diff(seen, axis=0), axis=1).sum()) if len(seen) > 1 else 0.0
+
+
+def _left_dominant(data: np.ndarray) -> bool:
+    """Whether the left-hand slot's wrist travels further than the right's: the signer's dominant hand is in the left slot."""
+    return _path_length(data[:, kp.LEFT_HAND.start]) > _path_length(data[:, kp.RIGHT_HAND.start])
+
+
+def _mirror(data: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """(T, 51, D) keypoints mirrored left/right: x reflected about ``centre``, left and right points swapped."""
+    out = data.copy()
+    out[..., 0] = 2 * centre[0] - data[..., 0]
+    a, b = (list(side) for side in zip(*kp.MIRROR_PAIRS))
+    out[:, a + b] = out[:, b + a]
+    return out
+
+
+def _body_normalise(data: np.ndarray, dominant_right: bool = False) -> np.ndarray:
+    """(T, 51, D) canonical keypoints -> (T, 93, D): centred and scaled by the body (see :func:`_reference`), plus hands minus wrist.
+
+    With ``dominant_right``, a recording whose dominant hand is in the left slot is mirrored first.
+    """
     centre, scale = _reference(data)
+    if dominant_right and _left_dominant(data):
+        data = _mirror(data, centre)  # the reference is symmetric: its centre stays where it is
     pos = (data - centre) / scale
     hands = [pos[:, kp.LEFT_HAND] - pos[:, kp.LEFT_HAND.start, None], pos[:, kp.RIGHT_HAND] - pos[:, kp.RIGHT_HAND.start, None]]
     return np.concatenate([pos] + hands, axis=1)
 
 
-def extract(seq: SignSequence) -> np.ndarray:
+def extract(seq: SignSequence, dominant_right: bool = False) -> np.ndarray:
     """Per-frame features before length fixing: (T, P, D) -> (T, F0), NaN where never observed."""
     data = np.where(seq.mask[..., None], seq.data, np.nan)
     if seq.layout == kp.LAYOUT:
-        data = _body_normalise(data)
+        data = _body_normalise(data, dominant_right)
     return _interpolate_missing(data.reshape(len(data), -1))
 
 
@@ -137,7 +168,7 @@ def fix_length(x: np.ndarray, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
 def prepare(seq: SignSequence, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
     """One recording -> un-normalised model input: (seq_len, F) features (NaN where unseen) and (seq_len,) mask."""
     spec.check(seq)
-    x, mask = fix_length(extract(seq), spec.seq_len)
+    x, mask = fix_length(extract(seq, spec.dominant_right), spec.seq_len)
     parts = [x] if spec.absolute else []
     if spec.velocity:
         v = np.zeros_like(x)

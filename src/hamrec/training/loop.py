@@ -85,7 +85,8 @@ def prepare_job(cfg: LoopConfig, model_dir: Path, say: Callable[[str], None]) ->
     if not counts.get("val"):
         raise DatasetError("the validation split is empty: too few groups or recordings; add data or set --val-groups")
     layout, points, dims = index.layout
-    spec = FeatureSpec(layout, points, dims, seq_len=cfg.seq_len, centred=cfg.centred_features, absolute=cfg.absolute_features)
+    spec = FeatureSpec(layout, points, dims, seq_len=cfg.seq_len, centred=cfg.centred_features, absolute=cfg.absolute_features,
+                       dominant_right=cfg.dominant_right)  # fmt: skip
     train = [s for s in index.samples if split[s.path] == "train"]
     xs, ms = zip(*(prepare(index.sequences[s.path], spec) for s in train))
     normalizer = Normalizer.fit(list(xs), list(ms))
