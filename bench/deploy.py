@@ -38,21 +38,13 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import numpy as np  # noqa: E402
 from timing import median_time  # noqa: E402  (bench/timing.py)
+from vs_minirocket import link_tree  # noqa: E402  (bench/vs_minirocket.py)
 
 SUFFIXES = (".pose", ".tsd", ".npy")
 
 
 def files_under(root: Path) -> list[Path]:
     return [p for p in sorted(root.rglob("*")) if p.suffix in SUFFIXES and p.is_file()]
-
-
-def link(files: list[Path], src_root: Path, dst_root: Path) -> Path:
-    for f in files:
-        dst = dst_root / f.relative_to(src_root)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if not dst.exists():
-            dst.symlink_to(f.resolve())
-    return dst_root
 
 
 def protocols(shared: Path, work: Path) -> list[dict]:
@@ -64,14 +56,14 @@ def protocols(shared: Path, work: Path) -> list[dict]:
         files = files_under(auslan)
         classes = sorted({label(p) for p in files})
         oov = set(classes[5::6])
-        train = link([p for p in files if label(p) not in oov], auslan, work / "data" / "auslan-known")
+        train = link_tree([p for p in files if label(p) not in oov], auslan, work / "data" / "auslan-known")
         out.append({"name": "auslan", "data": train, "flags": ["--test-groups", "tctodd9"],
                     "oov": {"15 held-out classes (tctodd9)": [p for p in files if label(p) in oov and p.parent.name == "tctodd9"]}})  # fmt: skip
     dgs = shared / "dgs11"
     if dgs.is_dir():
         oov = {"mainz", "zeigen"}
         files = files_under(dgs)
-        train = link([p for p in files if p.parent.name not in oov], dgs, work / "data" / "dgs11-known")
+        train = link_tree([p for p in files if p.parent.name not in oov], dgs, work / "data" / "dgs11-known")
         out.append({"name": "dgs11", "data": train, "flags": [], "oov": {"2 held-out signs": [p for p in files if p.parent.name in oov]}})
     builtin_oov = {}
     if dgs.is_dir():

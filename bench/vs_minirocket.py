@@ -48,11 +48,12 @@ def topk(scores: np.ndarray, y: np.ndarray, k: int) -> float:
 
 
 def link_tree(files: list[Path], root: Path, out: Path) -> Path:
-    """A folder of symbolic links to ``files``, keeping their paths below ``root`` (so labels and sessions read the same)."""
+    """A folder of symbolic links to ``files``, keeping their paths below ``root`` (so labels and sessions read the same); links already there are kept."""
     for f in files:
         dst = out / f.relative_to(root)
         dst.parent.mkdir(parents=True, exist_ok=True)
-        dst.symlink_to(f.resolve())
+        if not dst.exists():
+            dst.symlink_to(f.resolve())
     return out
 
 

@@ -18,8 +18,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-
 from ..atomic import write_json
 from ..data.augment import AugmentConfig
 from ..data.cache import RecordingCache
@@ -210,9 +208,8 @@ def _calibrate_open_set(model_dir: Path, job: Job, summary: Summary, model) -> N
     The chosen run did not train on the validation recordings, so they stand for new recordings
     of known signs; a refit trains on them, which is why this comes first.
     """
-    import keras
-
     from ..inference.open_set import calibrate
+    from ..inference.predict import Recognizer
 
     best = summary.data["best_model"]
     if "open_set" in summary.data or best is None or best.get("refit_of") or best["classes"] < len(job.index.classes):
@@ -221,8 +218,7 @@ def _calibrate_open_set(model_dir: Path, job: Job, summary: Summary, model) -> N
     if not val_s:
         return
     model.load_weights(model_dir / BEST)
-    seqs = [job.index.sequences[s.path] for s in val_s]
-    probs = np.concatenate([keras.ops.convert_to_numpy(model(job.contract.encode(seqs[i : i + 256]), training=False)) for i in range(0, len(seqs), 256)])
+    probs = Recognizer(model, job.contract).probabilities([job.index.sequences[s.path] for s in val_s])
     summary.data["open_set"] = {**calibrate(probs), "chosen_by": best["run_id"]}
     summary.save()
     log.info(f"open set: a recording counts as a known sign when its score reaches {summary.data['open_set']['threshold']:.3f}, "
