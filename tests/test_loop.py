@@ -219,7 +219,8 @@ def _outcome(model_dir: Path) -> dict:
 
 @pytest.mark.slow
 def test_a_job_killed_at_any_moment_resumes_to_exactly_the_same_result(tmp_path):
-    """SIGKILL during data preparation, mid-run, while a model file is written, between the run and its refit, and mid-refit;
+    """SIGKILL during data preparation, mid-run, while a model file is written, after a run's last epoch is backed up but
+    before the run is recorded, between the run and its refit, and mid-refit;
     each rerun ends with the uninterrupted job's figures (and open-set threshold)."""
     data = write_array_dataset(tmp_path / "d", classes=3, signers=5, reps=4, noise=1.0, seed=2)  # validation is noisy: plateaus happen
 
@@ -242,10 +243,17 @@ def test_a_job_killed_at_any_moment_resumes_to_exactly_the_same_result(tmp_path)
         except (OSError, ValueError):
             return False
 
+    def backed_up(m: Path, run_id: str) -> int:
+        try:
+            return json.loads((m / ".resume" / f"backup-{run_id}" / "training_metadata.json").read_text())["epoch"]
+        except (OSError, ValueError):
+            return 0
+
     moments = {
         "data preparation": lambda m: (m / ".resume" / "split.json").is_file(),
         "mid-run": lambda m: rows(m / "logs" / "batch01-attempt1.csv") >= 4,
         "model write": lambda m: rows(m / "logs" / "batch01-attempt1.csv") >= 2 and any(m.glob(".*_model.*.tmp.keras")),  # a temporary name
+        "after the last epoch": lambda m: backed_up(m, "batch01-attempt1") == reference["runs"][0]["epochs_run"] and not recorded(m, "batch01-attempt1"),
         "between runs": lambda m: recorded(m, "batch01-attempt1") and not (m / "logs" / "batch01-attempt1-refit.csv").is_file(),
         "mid-refit": lambda m: rows(m / "logs" / "batch01-attempt1-refit.csv") >= 2,
     }

@@ -109,12 +109,31 @@ class ResumeState(keras.callbacks.Callback):
     stand just before ``BackupAndRestore`` in the list), keeping the last two epochs' states —
     a process killed between the two writes resumes at the earlier epoch — and puts back the
     state of the backup's last finished epoch when a resumed ``fit`` starts its first epoch.
+
+    It also records whether the run stopped at that epoch (early stopping, the threshold): a
+    process killed after a run's last epoch was backed up but before the run was recorded must
+    not train on, so :meth:`ended_after_backup` tells ``fit`` to resume with no epoch left, and
+    the state is put back when ``fit`` ends.
     """
 
-    def __init__(self, folder: str | Path, early=None, plateau=None):
+    def __init__(self, folder: str | Path, early=None, plateau=None, threshold=None):
         super().__init__()
-        self.folder, self.early, self.plateau = Path(folder), early, plateau
+        self.folder, self.early, self.plateau, self.threshold = Path(folder), early, plateau, threshold
         self.epochs_done = 0  # finished epochs of the run, resumed ones included
+
+    def backed_up_epochs(self) -> int:
+        """Finished epochs according to ``BackupAndRestore``'s backup in the same folder (0: none)."""
+        meta = self.folder / "training_metadata.json"
+        try:
+            return int(json.loads(meta.read_text())["epoch"])
+        except (OSError, ValueError, KeyError):
+            return 0
+
+    def ended_after_backup(self) -> int | None:
+        """The epoch count at which the backed-up run had already stopped, or None if it had not."""
+        done = self.backed_up_epochs()
+        state = self._state(done - 1)
+        return done if done and state.is_file() and json.loads(state.read_text()).get("stopped") else None
 
     def _state(self, epoch: int) -> Path:
         return self.folder / f"callbacks-{epoch}.json"
@@ -126,14 +145,24 @@ class ResumeState(keras.callbacks.Callback):
         self.epochs_done = -1  # not started: the first on_epoch_begin tells where fit resumes
 
     def on_epoch_begin(self, epoch, logs=None):
-        if self.epochs_done >= 0:
-            return
+        if self.epochs_done < 0:
+            self._resume(epoch)
+
+    def on_train_end(self, logs=None):
+        if self.epochs_done < 0:  # fit resumed with no epoch left to train: the run had ended
+            self._resume(self.model._initial_epoch or 0)
+
+    def _resume(self, epoch: int) -> None:
+        """Put back the state saved at the end of epoch ``epoch - 1`` (nothing for a run starting at 0)."""
         self.epochs_done = epoch
         if epoch and self._state(epoch - 1).is_file():
             state = json.loads(self._state(epoch - 1).read_text())
+            if self.threshold is not None:
+                self.threshold.reached_epoch = state.get("threshold_epoch")
             if self.early is not None:
                 e = state["early"]
                 self.early.best, self.early.best_epoch, self.early.wait = e["best"], e["best_epoch"], e["wait"]
+                self.early.stopped_epoch = e.get("stopped_epoch", 0)
                 if e["weights"]:
                     with np.load(self.folder / e["weights"]) as z:
                         self.early.best_weights = [z[f"w{i}"] for i in range(len(z.files))]
@@ -153,7 +182,10 @@ class ResumeState(keras.callbacks.Callback):
 
         self.epochs_done = epoch + 1
         self.folder.mkdir(parents=True, exist_ok=True)
-        state: dict = {"epoch": epoch, "rng": f"rng-{epoch}.npz"}
+        # the callbacks before this one have decided whether the run stops here
+        state: dict = {"epoch": epoch, "rng": f"rng-{epoch}.npz", "stopped": bool(self.model.stop_training)}
+        if self.threshold is not None:
+            state["threshold_epoch"] = self.threshold.reached_epoch
         rng = {f"s{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(self._rng_states())}
         if keras.backend.backend() == "torch":  # Keras' unseeded dropout on torch draws from torch's global generator
             import torch
@@ -166,7 +198,8 @@ class ResumeState(keras.callbacks.Callback):
             if weights and not (self.folder / weights).is_file():
                 with atomic_path(self.folder / weights) as tmp, open(tmp, "wb") as f:
                     np.savez(f, **{f"w{i}": w for i, w in enumerate(self.early.best_weights)})
-            state["early"] = {"best": float(self.early.best), "best_epoch": int(self.early.best_epoch), "wait": int(self.early.wait), "weights": weights}
+            state["early"] = {"best": float(self.early.best), "best_epoch": int(self.early.best_epoch), "wait": int(self.early.wait), "weights": weights,
+                              "stopped_epoch": int(self.early.stopped_epoch)}
         if self.plateau is not None:
             state["plateau"] = {"best": float(self.plateau.best), "wait": int(self.plateau.wait), "cooldown": int(self.plateau.cooldown_counter)}
         write_json(self._state(epoch), state)

@@ -120,13 +120,13 @@ def train_run(
     if threshold:
         callbacks.append(threshold)
     start = time.time()
-    state = ResumeState(backup_dir, early, plateau)
+    state = ResumeState(backup_dir, early, plateau, threshold)
     hist = _fit(model, train_data, val_data, cfg.epochs, callbacks, backup_dir, state, latest_path, save_model, log, prefix)
     if isinstance(hist, RunResult):
         return hist
     epochs_run = state.epochs_done
-    if early.best_weights is not None and not early.stopped_epoch:
-        model.set_weights(early.best_weights)  # Keras restores them only when it stops early
+    if early.best_weights is not None:
+        model.set_weights(early.best_weights)  # Keras restores them only when it stops early, and not on a resume with no epoch left
     metrics = model.evaluate(*val_data, verbose=0, return_dict=True, batch_size=256)
     if threshold and threshold.reached_epoch is not None:
         outcome = "threshold_reached"
@@ -162,6 +162,9 @@ def _fit(model, train_data, val_data, epochs, callbacks, backup_dir, state, late
     # BackupAndRestore tells fit where to resume through model._initial_epoch and Keras never clears
     # it: without this, every later run in a process that resumed one would start at that epoch
     model._initial_epoch = None
+    # a run killed after its last epoch was backed up but before it was recorded had ended there:
+    # resume it with no epoch left to train, instead of training on past its stop
+    epochs = state.ended_after_backup() or epochs
     start = time.time()
     try:
         history = model.fit(train_data, validation_data=val_data, epochs=epochs, callbacks=callbacks, verbose=0)
