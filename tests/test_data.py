@@ -20,6 +20,8 @@ from hamrec.training.pipeline import AugmentedSampler
 
 from .conftest import AUSLAN, POSE_SAMPLES, need, write_array_dataset
 
+N = len(kp.BODY_HAND_POINTS)  # keypoints whose body-normalised positions open the feature vector
+
 
 def quiet(*_):
     pass
@@ -183,10 +185,10 @@ def test_keypoints_normalised_by_shoulders():
     seq = SignSequence(data, np.ones((3, kp.NUM_POINTS), bool), 25, kp.LAYOUT, kp.POINTS)
     spec = FeatureSpec(kp.LAYOUT, kp.NUM_POINTS, 3, seq_len=3, velocity=False)
     x, m = prepare(seq, spec)
-    pos = x[0, : kp.NUM_POINTS * 3].reshape(kp.NUM_POINTS, 3)
+    pos = x[0, : N * 3].reshape(N, 3)
     np.testing.assert_allclose(pos[kp.INDEX["LEFT_SHOULDER"]], [0.5, 0, 0])
     np.testing.assert_allclose(pos[kp.RIGHT_HAND.start], [-0.25, 1.0, 0])
-    assert spec.num_features == x.shape[1] == (51 + 42) * 3
+    assert spec.num_features == x.shape[1] == (N + 42) * 3
 
 
 def test_keypoints_without_a_body_are_centred_on_the_face_and_scaled_by_the_hand():
@@ -200,13 +202,13 @@ def test_keypoints_without_a_body_are_centred_on_the_face_and_scaled_by_the_hand
     mask[:, kp.INDEX["NOSE"]] = mask[:, kp.RIGHT_HAND] = True
     spec = FeatureSpec(kp.LAYOUT, kp.NUM_POINTS, 3, seq_len=6, velocity=False)
     x, _ = prepare(SignSequence(data, mask, 30, kp.LAYOUT, kp.POINTS), spec)
-    pos = x[:, : kp.NUM_POINTS * 3].reshape(6, kp.NUM_POINTS, 3)
+    pos = x[:, : N * 3].reshape(6, N, 3)
     np.testing.assert_allclose(pos[:, kp.INDEX["NOSE"]], 0, atol=1e-6)  # centred on the face
     np.testing.assert_allclose(pos[:, kp.RIGHT_HAND.start, :2], (data[:, kp.RIGHT_HAND.start, :2] - [0.5, 0.3]) / 0.2, rtol=1e-4)
     # the same person further from the camera (half the size) and elsewhere in the frame: the same features
     moved = np.where(mask[..., None], data * 0.5 + [0.2, 0.1, 0], np.nan).astype(np.float32)
     y, _ = prepare(SignSequence(moved, mask, 30, kp.LAYOUT, kp.POINTS), spec)
-    np.testing.assert_allclose(y[:, : kp.NUM_POINTS * 3], x[:, : kp.NUM_POINTS * 3], atol=1e-4)
+    np.testing.assert_allclose(y[:, : N * 3], x[:, : N * 3], atol=1e-4)
 
 
 def test_centred_features_ignore_a_constant_offset_per_channel():
@@ -340,7 +342,7 @@ def test_real_pose_samples_through_a_manifest(tmp_path):
             [("mediapipe.pose", "a", "s1"), ("mediapipe_long.pose", "b", "s2"), ("openpose.pose", "a", "s3")]]  # fmt: skip
     (tmp_path / "manifest.csv").write_text("\n".join(rows))
     idx = build_index([str(tmp_path)], "unused", RecordingCache(None), log=quiet)
-    assert idx.layout == ("keypoints", 51, 3) and len(idx.samples) == 3
+    assert idx.layout == ("keypoints", kp.NUM_POINTS, 3) and len(idx.samples) == 3
 
 
 def test_skipped_report_is_json_serialisable(array_dataset):
@@ -361,7 +363,7 @@ def test_dominant_right_gives_a_recording_and_its_mirror_image_the_same_features
 
     files = sorted(need(SHARED / "dgs11").glob("hallo/*.pose"))[:4] + [need(POSE_SAMPLES) / "mediapipe.pose"]
     cache = RecordingCache(None)
-    canonical = FeatureSpec(kp.LAYOUT, kp.NUM_POINTS, 3, seq_len=32, centred=True, dominant_right=True)
+    canonical = FeatureSpec(kp.LAYOUT, kp.NUM_POINTS, 3, seq_len=32, centred=True, dominant_right=True, face=True)  # mediapipe.pose has a face
     as_recorded = dataclasses.replace(canonical, dominant_right=False)
     model_path = _model_for(tmp_path, kp.LAYOUT, kp.NUM_POINTS, 3)
     rec = Recognizer.load(model_path)
@@ -374,6 +376,6 @@ def test_dominant_right_gives_a_recording_and_its_mirror_image_the_same_features
         assert (mask == mask_m).all()
         np.testing.assert_allclose(np.nan_to_num(xm), np.nan_to_num(x), atol=1e-4, err_msg=str(f))
         assert not np.allclose(np.nan_to_num(prepare(mirrored, as_recorded)[0]), np.nan_to_num(prepare(seq, as_recorded)[0]), atol=1e-3)
-        rec.contract.spec = rec.spec = dataclasses.replace(rec.spec, dominant_right=True)
+        rec.contract.spec = rec.spec = dataclasses.replace(rec.spec, dominant_right=True)  # the model's own spec: no face
         p, pm = rec.probabilities([seq]), rec.probabilities([mirrored])
         assert p.argmax() == pm.argmax() and np.abs(p - pm).max() < 1e-4

@@ -12,6 +12,7 @@ import pytest
 
 from hamrec.contract import ModelContract
 from hamrec.data.cache import RecordingCache
+from hamrec.data.formats import keypoints as kp
 from hamrec.inference import open_set
 from hamrec.inference.predict import Recognizer
 
@@ -38,7 +39,7 @@ def _recordings(layout: str, tmp_path: Path) -> list[Path]:
     return [_signavatars_file(tmp_path)]
 
 
-@pytest.mark.parametrize("layout,points,dims", [("keypoints", 51, 3), ("auslan_glove", 22, 1), ("smplx", 52, 3)])
+@pytest.mark.parametrize("layout,points,dims", [("keypoints", kp.NUM_POINTS, 3), ("auslan_glove", 22, 1), ("smplx", 52, 3)])
 def test_onnx_runtime_gives_the_keras_probabilities_on_real_recordings_of_every_layout(tmp_path, layout, points, dims):
     """Real .pose files (MediaPipe, OpenPose, dgs11 webcam), real Auslan glove streams; SMPL-X is synthetic (no real file is shared)."""
     from hamrec.runtime import OnnxRecognizer

@@ -40,7 +40,7 @@ def test_tsd_wrong_channel_count(tmp_path):
 @pytest.mark.parametrize("name,family,dims", [("mediapipe.pose", "mediapipe", 3), ("mediapipe_long.pose", "mediapipe", 3), ("openpose.pose", "openpose", 2)])
 def test_real_pose_files_map_to_canonical_layout(name, family, dims):
     seq = load_recording(need(POSE_SAMPLES) / name)
-    assert seq.layout == kp.LAYOUT and seq.data.shape[1:] == (51, 3)
+    assert seq.layout == kp.LAYOUT and seq.data.shape[1:] == (kp.NUM_POINTS, 3)
     assert seq.meta["family"] == family and seq.meta["source_dims"] == dims
     # both shoulders and at least some hand points are detected
     assert seq.mask[:, kp.INDEX["LEFT_SHOULDER"]].any() and seq.mask[:, kp.INDEX["RIGHT_SHOULDER"]].any()

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hamrec.data.formats import keypoints as kp
 from hamrec.data.datasets import DatasetError
 from hamrec.inference.evaluate import evaluate_dir, evaluate_split
 from hamrec.inference.predict import Recognizer
@@ -206,8 +207,8 @@ def _signavatars_file(tmp_path) -> Path:
 
 
 @pytest.mark.parametrize("layout,points,dims,make", [
-    ("keypoints", 51, 3, lambda tmp: need(POSE_SAMPLES) / "mediapipe.pose"),
-    ("keypoints", 51, 3, lambda tmp: need(POSE_SAMPLES) / "openpose.pose"),
+    ("keypoints", kp.NUM_POINTS, 3, lambda tmp: need(POSE_SAMPLES) / "mediapipe.pose"),
+    ("keypoints", kp.NUM_POINTS, 3, lambda tmp: need(POSE_SAMPLES) / "openpose.pose"),
     ("auslan_glove", 22, 1, lambda tmp: need(AUSLAN) / "tctodd5" / "thank-2.tsd"),
     ("smplx", 52, 3, _signavatars_file),
 ])  # fmt: skip

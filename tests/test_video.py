@@ -61,6 +61,7 @@ def test_real_videos_become_pose_files_with_hands(converted, capsys):
         decoded = sum(1 for _ in read_frames_exact(str(src / f"{name}.mp4")))
         assert seq.layout == kp.LAYOUT and len(seq.data) == decoded >= frames - 2  # one pose per decoded frame
         assert seq.mask[:, kp.INDEX["NOSE"]].mean() > 0.5  # the signer's face was found
+        assert seq.mask[:, kp.FACE].all(axis=1).mean() > 0.5  # with its lips, eyes, brows and nose (the face mesh)
     hands = [load_recording(out / f"{n}.pose").mask[:, kp.LEFT_HAND.start : kp.RIGHT_HAND.stop].any(axis=1).mean() for n in ("FOOTBALL", "SOUP")]
     assert min(hands) > 0.3  # MediaPipe found a hand in a good part of the frames of both signs
     assert not (out / "broken.pose").exists()
@@ -94,4 +95,5 @@ def test_converted_videos_train_and_a_video_is_recognised_directly(converted, tm
     assert infer.returncode == 0, infer.stderr[-2000:]
     result = json.loads(infer.stdout)["results"][0]
     assert result["file"].endswith("SOUP.mp4") and result["top_k"][0]["label"] == "soup"
+    assert result["face_seen"] > 0.5  # the model reads the face (the videos have one), and the answer says how much of it was seen
     assert np.isclose(sum(c["probability"] for c in result["top_k"]), 1.0, atol=1e-3)

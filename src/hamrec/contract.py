@@ -74,7 +74,7 @@ class ModelContract:
         if missing:
             raise ValueError(f"--model-path: {where} has no {', '.join(missing)} in its {METADATA_NAME}; expected a model written by hamrec")
         known = {"format", "classes", "labels", "classes_trained", "feature_spec", "normalizer", "split"}
-        return cls(d["classes"], d.get("labels", {}), FeatureSpec(**d["feature_spec"]), Normalizer.from_dict(d["normalizer"]),
+        return cls(d["classes"], d.get("labels", {}), FeatureSpec.from_dict(d["feature_spec"]), Normalizer.from_dict(d["normalizer"]),
                    d.get("split", {}), d.get("classes_trained"), {k: v for k, v in d.items() if k not in known})  # fmt: skip
 
     @classmethod

@@ -13,6 +13,7 @@ def inspect(entry: str, data_root: str, cache_dir: str | None) -> int:
     from ..data.cache import RecordingCache
     from ..data.datasets import DatasetError, resolve, scan
     from ..data.sequence import RecordingError
+    from ..features import has_face
     from ..training.loop import LoopConfig
 
     try:
@@ -23,7 +24,7 @@ def inspect(entry: str, data_root: str, cache_dir: str | None) -> int:
         return 2
     cache = RecordingCache(cache_dir)
     frames, layouts, fps = [], collections.Counter(), collections.Counter()
-    ok = []
+    ok, with_face = [], 0
     for s in samples:
         try:
             seq = cache.load(s.path)
@@ -34,6 +35,7 @@ def inspect(entry: str, data_root: str, cache_dir: str | None) -> int:
         frames.append(seq.num_frames)
         layouts[(seq.layout, seq.data.shape[1], seq.data.shape[2])] += 1
         fps[seq.fps] += 1
+        with_face += has_face(seq)
     counts = collections.Counter(s.label for s in ok)
     groups = collections.Counter(s.group for s in ok)
     print(f"dataset {name} at {folder}")
@@ -44,6 +46,8 @@ def inspect(entry: str, data_root: str, cache_dir: str | None) -> int:
         print(f"  frames: min {min(frames)} / median {int(np.median(frames))} / max {max(frames)}; fps {dict(fps)}")
     for (layout, p, d), n in layouts.items():
         print(f"  layout: {layout}, {p} points x {d} dims ({n} recordings)")
+        if layout == "keypoints":
+            print(f"  face landmarks: {with_face} of {n} recordings" + (" (training reads the face: --face-features)" if with_face else ""))
     for rule, n in collections.Counter(s.label_from for s in ok).items():
         print(f"  labels from {rule or 'the dataset'}: {n} recordings")
     if len(layouts) > 1:

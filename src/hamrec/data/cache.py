@@ -19,7 +19,7 @@ from .formats import load_recording
 from .sequence import RecordingError, SignSequence
 
 #: bump when a reader's output changes, so old entries are not reused
-READER_VERSION = 1
+READER_VERSION = 2  # 2: the keypoint layout holds the face
 
 
 def default_cache_dir() -> Path:

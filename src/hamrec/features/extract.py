@@ -30,6 +30,12 @@ class FeatureSpec:
             dominant hand is always in the right slot — a left-handed signer's sign then looks
             like a right-handed one's, and a recording and its mirror image give the same
             features. Saved models without it read False.
+        face: keypoints only: whether the face's points, relative to the face's own centre and
+            scaled like the rest, are features (mouth and brows carry meaning; where the head is
+            the nose already says). Training turns it on when the training recordings carry a
+            face; a recording without one then has these features missing (0 after
+            normalisation), so recordings with and without a face mix in one model. Saved
+            models without it read False.
     """
 
     layout: str
@@ -40,16 +46,25 @@ class FeatureSpec:
     centred: bool = False
     absolute: bool = True
     dominant_right: bool = False
+    face: bool = False
 
     @property
     def num_features(self) -> int:
         base = self.num_points * self.dims
-        if self.layout == kp.LAYOUT:
-            base += 42 * self.dims  # hands relative to their wrist
+        if self.layout == kp.LAYOUT:  # body and hands, hands relative to their wrist, maybe the face relative to its centre
+            base = (len(kp.BODY_HAND_POINTS) + 42 + len(kp.FACE_MESH) * self.face) * self.dims
         return base * (self.absolute + self.velocity + self.centred)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "FeatureSpec":
+        """A saved spec; one of the keypoint layout before the face (51 points) reads as today's layout without face features."""
+        d = dict(d)
+        if d["layout"] == kp.LAYOUT and d["num_points"] == len(kp.BODY_HAND_POINTS):
+            d["num_points"] = kp.NUM_POINTS
+        return cls(**d)
 
     def check(self, seq: SignSequence) -> None:
         """Raise :class:`RecordingError` when ``seq`` does not fit this spec, naming what is expected."""
@@ -79,12 +94,13 @@ SHOULDERS_PER_HAND = 4.0
 
 
 def _reference(data: np.ndarray) -> tuple[np.ndarray, float]:
-    """(T, 51, D) canonical keypoints (NaN where missing) -> centre (D,) and scale, from what the recording has.
+    """(T, 147, D) canonical keypoints (NaN where missing) -> centre (D,) and scale, from what the recording has.
 
     Shoulders give both (their midpoint, their width). Recordings without a body — webcam crops
-    that show hands and face only — are centred on the face (the nose) or, without one, on the
-    hands' mean wrist position, and scaled by the hand length, never by the spread of whatever
-    points happen to be present (which would move with the sign itself).
+    that show hands and face only — are centred on the face (the nose, of the body or of the
+    face mesh) or, without one, on the hands' mean wrist position, and scaled by the hand
+    length, never by the spread of whatever points happen to be present (which would move with
+    the sign itself).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: handled by the checks below
@@ -96,11 +112,14 @@ def _reference(data: np.ndarray) -> tuple[np.ndarray, float]:
         length = np.nanmedian(np.concatenate([np.linalg.norm((h[:, 9] - h[:, 0])[:, :2], axis=-1) for h in hands]))
         scale = float(length * SHOULDERS_PER_HAND) if np.isfinite(length) and length > 1e-6 else np.nan
         nose = data[:, kp.INDEX["NOSE"]]
+        if np.isnan(nose).all():
+            nose = data[:, kp.INDEX["FACE.1"]]  # the face mesh's nose tip
         centre = np.nanmean(nose, axis=0) if not np.isnan(nose).all() else np.nanmean(np.concatenate([h[:, 0] for h in hands]), axis=0)
+        body = data[:, kp.BODY_HANDS]
         if np.isnan(centre).all():
-            centre = np.nanmean(data.reshape(-1, data.shape[-1]), axis=0)
+            centre = np.nanmean(body.reshape(-1, data.shape[-1]), axis=0)
         if not np.isfinite(scale):
-            scale = float(np.nanstd(data[..., :2]) * 2)
+            scale = float(np.nanstd(body[..., :2]) * 2)
     return np.nan_to_num(centre), scale if np.isfinite(scale) and scale > 1e-6 else 1.0
 
 
@@ -116,7 +135,7 @@ def _left_dominant(data: np.ndarray) -> bool:
 
 
 def _mirror(data: np.ndarray, centre: np.ndarray) -> np.ndarray:
-    """(T, 51, D) keypoints mirrored left/right: x reflected about ``centre``, left and right points swapped."""
+    """(T, 147, D) keypoints mirrored left/right: x reflected about ``centre``, left and right points swapped."""
     out = data.copy()
     out[..., 0] = 2 * centre[0] - data[..., 0]
     a, b = (list(side) for side in zip(*kp.MIRROR_PAIRS))
@@ -124,25 +143,35 @@ def _mirror(data: np.ndarray, centre: np.ndarray) -> np.ndarray:
     return out
 
 
-def _body_normalise(data: np.ndarray, dominant_right: bool = False) -> np.ndarray:
-    """(T, 51, D) canonical keypoints -> (T, 93, D): centred and scaled by the body (see :func:`_reference`), plus hands minus wrist.
+def _body_normalise(data: np.ndarray, dominant_right: bool = False, face: bool = False) -> np.ndarray:
+    """(T, 147, D) canonical keypoints -> (T, 93, D) or, with ``face``, (T, 189, D).
 
-    With ``dominant_right``, a recording whose dominant hand is in the left slot is mirrored first.
+    The body and hands centred and scaled by the body (see :func:`_reference`), the hands minus
+    their wrist, and with ``face`` the face's points minus the face's centre (its expression,
+    wherever the head is). With ``dominant_right``, a recording whose dominant hand is in the
+    left slot is mirrored first.
     """
     centre, scale = _reference(data)
     if dominant_right and _left_dominant(data):
         data = _mirror(data, centre)  # the reference is symmetric: its centre stays where it is
     pos = (data - centre) / scale
-    hands = [pos[:, kp.LEFT_HAND] - pos[:, kp.LEFT_HAND.start, None], pos[:, kp.RIGHT_HAND] - pos[:, kp.RIGHT_HAND.start, None]]
-    return np.concatenate([pos] + hands, axis=1)
+    parts = [pos[:, kp.BODY_HANDS], pos[:, kp.LEFT_HAND] - pos[:, kp.LEFT_HAND.start, None], pos[:, kp.RIGHT_HAND] - pos[:, kp.RIGHT_HAND.start, None]]
+    if face:
+        parts.append(pos[:, kp.FACE] - pos[:, kp.FACE_CENTRE].mean(axis=1, keepdims=True))
+    return np.concatenate(parts, axis=1)
 
 
-def extract(seq: SignSequence, dominant_right: bool = False) -> np.ndarray:
+def extract(seq: SignSequence, dominant_right: bool = False, face: bool = False) -> np.ndarray:
     """Per-frame features before length fixing: (T, P, D) -> (T, F0), NaN where never observed."""
     data = np.where(seq.mask[..., None], seq.data, np.nan)
     if seq.layout == kp.LAYOUT:
-        data = _body_normalise(data, dominant_right)
+        data = _body_normalise(data, dominant_right, face)
     return _interpolate_missing(data.reshape(len(data), -1))
+
+
+def has_face(seq: SignSequence) -> bool:
+    """Whether a keypoint recording holds any face-mesh point (an export with the face)."""
+    return seq.layout == kp.LAYOUT and bool(seq.mask[:, kp.FACE].any())
 
 
 def fix_length(x: np.ndarray, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +197,7 @@ def fix_length(x: np.ndarray, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
 def prepare(seq: SignSequence, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
     """One recording -> un-normalised model input: (seq_len, F) features (NaN where unseen) and (seq_len,) mask."""
     spec.check(seq)
-    x, mask = fix_length(extract(seq, spec.dominant_right), spec.seq_len)
+    x, mask = fix_length(extract(seq, spec.dominant_right, spec.face), spec.seq_len)
     parts = [x] if spec.absolute else []
     if spec.velocity:
         v = np.zeros_like(x)

@@ -107,6 +107,8 @@ class Recognizer:
                 if seq.layout == kp.LAYOUT:  # a prediction from a recording whose hands were rarely seen deserves less trust
                     results[i]["hands_seen"] = {side: round(float(seq.mask[:, part].any(axis=1).mean()), 3)
                                                 for side, part in (("left", kp.LEFT_HAND), ("right", kp.RIGHT_HAND))}  # fmt: skip
+                    if self.spec.face:  # the face's features are missing where it was not seen
+                        results[i]["face_seen"] = round(float(seq.mask[:, kp.FACE].any(axis=1).mean()), 3)
         return results
 
 

@@ -59,6 +59,8 @@ class LoopConfig:
     absolute_features: bool = option(True, "Use the (body-normalised) values themselves, which carry where a sign is made")
     dominant_right: bool = option(True, "Keypoints: mirror a recording whose left-hand slot moves more, so the dominant hand is always "
                                   "the right one and a left-handed signer's sign looks like a right-handed one's")  # fmt: skip
+    face_features: bool = option(True, "Keypoints: when the training recordings carry MediaPipe face landmarks, use lips, eyes, brows and "
+                                 "nose (relative to the face's centre) as features; recordings without a face have them missing")  # fmt: skip
     batch_size: int = option(64, "Recordings per gradient step", positive_int)
     min_samples: int = option(2, "Leave out classes with fewer recordings", positive_int)
     min_length: int = option(2, "Skip recordings with fewer frames", positive_int)
@@ -76,7 +78,7 @@ class LoopConfig:
 
     def fingerprint(self) -> dict:
         """The settings that define the job; resuming with different ones is refused."""
-        keys = ("include_datasets", "seed", "model_size", "heads", "seq_len", "centred_features", "absolute_features", "dominant_right", "max_classes_per_batch",
+        keys = ("include_datasets", "seed", "model_size", "heads", "seq_len", "centred_features", "absolute_features", "dominant_right", "face_features", "max_classes_per_batch",
                 "min_samples", "min_length", "val_fraction", "test_fraction", "test_groups", "val_groups")  # fmt: skip
         return {k: v for k, v in self.to_dict().items() if k in keys}
 

@@ -24,7 +24,7 @@ from ..data.cache import RecordingCache
 from ..data.datasets import DatasetError
 from ..contract import ModelContract
 from ..data.index import DatasetIndex, build_index, check_no_leak, class_batches, make_split
-from ..features import FeatureSpec, Normalizer, prepare
+from ..features import FeatureSpec, Normalizer, has_face, prepare
 from ..model_dir import BEST, LATEST, LOGS, RESUME, SUMMARY, VIS
 from .config import LoopConfig
 from .lock import DirLock
@@ -83,9 +83,13 @@ def prepare_job(cfg: LoopConfig, model_dir: Path, say: Callable[[str], None]) ->
     if not counts.get("val"):
         raise DatasetError("the validation split is empty: too few groups or recordings; add data or set --val-groups")
     layout, points, dims = index.layout
-    spec = FeatureSpec(layout, points, dims, seq_len=cfg.seq_len, centred=cfg.centred_features, absolute=cfg.absolute_features,
-                       dominant_right=cfg.dominant_right)  # fmt: skip
     train = [s for s in index.samples if split[s.path] == "train"]
+    face = cfg.face_features and any(has_face(index.sequences[s.path]) for s in train)
+    spec = FeatureSpec(layout, points, dims, seq_len=cfg.seq_len, centred=cfg.centred_features, absolute=cfg.absolute_features,
+                       dominant_right=cfg.dominant_right, face=face)  # fmt: skip
+    if face:
+        with_face = sum(has_face(index.sequences[s.path]) for s in index.samples)
+        say(f"face landmarks in {with_face} of {len(index.samples)} recordings: lips, eyes, brows and nose are features (--no-face-features: leave them out)")
     xs, ms = zip(*(prepare(index.sequences[s.path], spec) for s in train))
     normalizer = Normalizer.fit(list(xs), list(ms))
     trainable = sorted({s.label for s in train})

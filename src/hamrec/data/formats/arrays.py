@@ -40,9 +40,11 @@ def load_array(path: str | Path) -> SignSequence:
     if mask is None:
         mask = np.ones(data.shape[:2], bool)
     if layout == "keypoints":
-        from .keypoints import POINTS
+        from . import keypoints as kp
 
-        points = list(POINTS)
+        if data.shape[1] == len(kp.BODY_HAND_POINTS):  # the layout before the face: the face is missing
+            data, mask = kp.widen(data.astype(np.float32), mask.astype(bool))
+        points = list(kp.POINTS)
     else:
         points = [f"ch{i}" for i in range(data.shape[1])]
         if data.shape[2] > 1:

@@ -17,6 +17,7 @@ from . import keypoints as kp
 # MediaPipe Holistic component names (pose-format's holistic export)
 MP_BODY = "POSE_LANDMARKS"
 MP_HANDS = {"LEFT_HAND": "LEFT_HAND_LANDMARKS", "RIGHT_HAND": "RIGHT_HAND_LANDMARKS"}
+MP_FACE = "FACE_LANDMARKS"  # its points are named by face-mesh index ("0" ... "467"); a reduced export keeps some
 # OpenPose BODY_25 / hand component names (pose-format's openpose export, Ham2Pose)
 OP_BODY = "pose_keypoints_2d"
 OP_HANDS = {"LEFT_HAND": "hand_left_keypoints_2d", "RIGHT_HAND": "hand_right_keypoints_2d"}
@@ -76,6 +77,10 @@ def pose_to_sequence(pose, path: str | Path) -> SignSequence:
         if comp in offsets:
             for i, p in enumerate(kp.HAND_POINTS):
                 source_index[f"{side}.{p}"] = offsets[comp] + i
+    if family == "mediapipe" and MP_FACE in offsets:  # OpenPose's 70 face points are another model's: not mapped
+        for i in kp.FACE_MESH:
+            if str(i) in names[MP_FACE]:
+                source_index[f"FACE.{i}"] = offsets[MP_FACE] + names[MP_FACE].index(str(i))
 
     data = np.ma.getdata(pose.body.data)[:, 0].astype(np.float32)  # (T, S, D)
     conf = np.asarray(pose.body.confidence)[:, 0]  # (T, S)
@@ -95,7 +100,10 @@ def pose_to_sequence(pose, path: str | Path) -> SignSequence:
 
 
 def write_pose(path: Path, data: np.ndarray, fps: float = 25.0) -> None:
-    """Write (T, 51, 3) canonical keypoints as a MediaPipe-Holistic-style ``.pose`` file (NaN = not detected)."""
+    """Write (T, 147, 3) canonical keypoints as a MediaPipe-Holistic-style ``.pose`` file (NaN = not detected).
+
+    The face component (the layout's 96 face-mesh points) is written only when some face point was detected.
+    """
     from pose_format import Pose
     from pose_format.numpy import NumPyPoseBody
     from pose_format.pose_header import PoseHeader, PoseHeaderComponent, PoseHeaderDimensions
@@ -109,6 +117,11 @@ def write_pose(path: Path, data: np.ndarray, fps: float = 25.0) -> None:
         component("LEFT_HAND_LANDMARKS", list(kp.HAND_POINTS), hand_bones),
         component("RIGHT_HAND_LANDMARKS", list(kp.HAND_POINTS), hand_bones),
     ]
+    data, _ = kp.widen(data, ~np.isnan(data).any(-1))
+    if np.isnan(data[:, kp.FACE]).all():
+        data = data[:, kp.BODY_HANDS]
+    else:
+        comps.append(component(MP_FACE, [str(i) for i in kp.FACE_MESH], []))
     header = PoseHeader(version=0.1, dimensions=PoseHeaderDimensions(width=500, height=500, depth=0), components=comps)
     missing = np.isnan(data).any(-1)
     arr = np.ma.masked_array(np.nan_to_num(data)[:, None], mask=np.repeat(missing[:, None, :, None], 3, -1))
