@@ -40,6 +40,7 @@ import numpy as np  # noqa: E402
 from timing import median_time  # noqa: E402  (bench/timing.py)
 
 SESSIONS = [f"tctodd{k}" for k in range(4, 10)]
+SYSTEMS = ("hamrec", "MiniRocket", "LogReg")  # LogReg: per-channel statistics + logistic regression, on what MiniRocket sees
 
 
 def topk(scores: np.ndarray, y: np.ndarray, k: int) -> float:
@@ -103,6 +104,25 @@ def run_minirocket(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray,
     scores = np.full((len(x), n_classes), -np.inf)
     scores[:, clf.estimator_.classes_.astype(int)] = raw
     lat = median_time(lambda: clf.predict(x[:1]), 30, warmup=True)
+    return {"top1": topk(scores, y, 1), "top3": topk(scores, y, 3), "count": len(y), "wall_s": wall, "latency_ms": lat * 1000}
+
+
+def run_logreg(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray], n_classes: int, seed: int) -> dict:
+    """The simplest honest baseline: per-channel statistics over time (mean, std, min, max, mean absolute change) + logistic regression."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    def stats(x: np.ndarray) -> np.ndarray:  # (N, C, L) -> (N, 5C)
+        return np.concatenate([x.mean(2), x.std(2), x.min(2), x.max(2), np.abs(np.diff(x, axis=2)).mean(2)], axis=1)
+
+    t0 = time.perf_counter()
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000, random_state=seed)).fit(stats(train[0]), train[1])
+    wall = time.perf_counter() - t0
+    x, y = test
+    scores = np.full((len(x), n_classes), -np.inf)
+    scores[:, clf.classes_.astype(int)] = clf.predict_proba(stats(x))
+    lat = median_time(lambda: clf.predict(stats(x[:1])), 30, warmup=True)
     return {"top1": topk(scores, y, 1), "top3": topk(scores, y, 3), "count": len(y), "wall_s": wall, "latency_ms": lat * 1000}
 
 
@@ -193,12 +213,13 @@ def main() -> None:
     start = time.perf_counter()
     for seed in args.seeds:  # seed by seed, so that an interrupted run still covers every fold
         for proto, name, test_groups, test, root, n_classes, mr_train, mr_test in folds:
-            if {(name, seed, "hamrec"), (name, seed, "MiniRocket")} <= done:
+            if {(name, seed, system) for system in SYSTEMS} <= done:
                 continue
             with tempfile.TemporaryDirectory(prefix="hamrec-bench-") as tmp:
                 test_dir = link_tree([Path(s.path) for s in test], root, Path(tmp) / "test")
                 systems = {"hamrec": lambda: run_hamrec(root, test_groups, test_dir, seed, Path(tmp), extra),
-                           "MiniRocket": lambda: run_minirocket(mr_train, mr_test, n_classes, seed)}  # fmt: skip
+                           "MiniRocket": lambda: run_minirocket(mr_train, mr_test, n_classes, seed),
+                           "LogReg": lambda: run_logreg(mr_train, mr_test, n_classes, seed)}  # fmt: skip
                 for system, fn in systems.items():
                     if (name, seed, system) in done:
                         continue
@@ -219,26 +240,28 @@ def paired(results: list[dict]) -> list[dict]:
 
 
 def print_table(results: list[dict]) -> None:
-    """Medians over seeds per fold, then the fold means, as a Markdown table."""
+    """Medians over seeds per fold, then the fold means, as a Markdown table (LogReg where it ran)."""
     seeds = sorted({r["seed"] for r in results})
+    systems = [s for s in SYSTEMS if any(r["system"] == s for r in results)]
     print(f"Medians over seeds {seeds}; hamrec's wall time is the whole automated_training.py command, MiniRocket's its fit.\n")
-    print("| fold | hamrec top-1 | MiniRocket top-1 | hamrec top-3 | MiniRocket top-3 | hamrec command | hamrec latency | MiniRocket latency |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| fold | " + " | ".join(f"{s} top-1" for s in systems) + " | hamrec top-3 | MiniRocket top-3 | hamrec command | hamrec latency | MiniRocket latency |")
+    print("| --- " * (len(systems) + 6) + "|")
     med = {}
     for fold in dict.fromkeys(r["fold"] for r in results):
-        for system in ("hamrec", "MiniRocket"):
-            runs = [r for r in results if r["fold"] == fold and r["system"] == system]
+        for system in systems:
+            runs = [r for r in results if r["fold"] == fold and r["system"] == system and r["seed"] in seeds]
+            if not runs:
+                continue
             med[fold, system] = {k: statistics.median(r[k] for r in runs) for k in ("top1", "top3", "wall_s", "latency_ms")}
             med[fold, system]["each"] = ", ".join(f"{r['top1']:.1%}" for r in runs)
         h, m = med[fold, "hamrec"], med[fold, "MiniRocket"]
-        print(f"| {fold} | {h['top1']:.1%} ({h['each']}) | {m['top1']:.1%} ({m['each']}) | {h['top3']:.1%} | {m['top3']:.1%} | "
-              f"{h['wall_s']:.0f} s | {h['latency_ms']:.1f} ms | {m['latency_ms']:.1f} ms |")  # fmt: skip
+        tops = " | ".join(f"{med[fold, s]['top1']:.1%} ({med[fold, s]['each']})" if (fold, s) in med else "" for s in systems)
+        print(f"| {fold} | {tops} | {h['top3']:.1%} | {m['top3']:.1%} | {h['wall_s']:.0f} s | {h['latency_ms']:.1f} ms | {m['latency_ms']:.1f} ms |")
     for proto in dict.fromkeys(r["protocol"] for r in results):
         folds = [f for f in dict.fromkeys(r["fold"] for r in results if r["protocol"] == proto)]
-        mean = {s: {k: statistics.mean(med[f, s][k] for f in folds) for k in ("top1", "top3")} for s in ("hamrec", "MiniRocket")}
-        print(f"| **{proto} mean of {len(folds)} folds** | **{mean['hamrec']['top1']:.1%}** | **{mean['MiniRocket']['top1']:.1%}** | "
-              f"{mean['hamrec']['top3']:.1%} | {mean['MiniRocket']['top3']:.1%} | | | |")  # fmt: skip
-
+        mean = {s: {k: statistics.mean(med[f, s][k] for f in folds) for k in ("top1", "top3")} for s in systems if all((f, s) in med for f in folds)}
+        tops = " | ".join(f"**{mean[s]['top1']:.1%}**" if s in mean else "" for s in systems)
+        print(f"| **{proto} mean of {len(folds)} folds** | {tops} | {mean['hamrec']['top3']:.1%} | {mean['MiniRocket']['top3']:.1%} | | | |")
 
 if __name__ == "__main__":
     main()
