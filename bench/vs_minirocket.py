@@ -90,6 +90,14 @@ def hamrec_latency(model: Path, test_dir: Path) -> float:
     return median_time(lambda: rec.probabilities([seq]), 30, warmup=True)
 
 
+def peer_result(raw: np.ndarray, classes: np.ndarray, y: np.ndarray, n_classes: int, wall: float, predict_one) -> dict:
+    """A classical peer's figures from its (N, len(classes)) scores of the test recordings (classes it never saw rank last)."""
+    scores = np.full((len(raw), n_classes), -np.inf)
+    scores[:, classes.astype(int)] = raw
+    lat = median_time(predict_one, 30, warmup=True)
+    return {"top1": topk(scores, y, 1), "top3": topk(scores, y, 3), "count": len(y), "wall_s": wall, "latency_ms": lat * 1000}
+
+
 def run_minirocket(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray], n_classes: int, seed: int) -> dict:
     """aeon's MiniRocketClassifier on (N, channels, length) arrays."""
     from aeon.classification.convolution_based import MiniRocketClassifier
@@ -101,10 +109,7 @@ def run_minirocket(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray,
     x, y = test
     # rank every class by the ridge classifier's decision function, for top-3
     raw = clf.estimator_.decision_function(clf._scaler.transform(clf._transformer.transform(x)))
-    scores = np.full((len(x), n_classes), -np.inf)
-    scores[:, clf.estimator_.classes_.astype(int)] = raw
-    lat = median_time(lambda: clf.predict(x[:1]), 30, warmup=True)
-    return {"top1": topk(scores, y, 1), "top3": topk(scores, y, 3), "count": len(y), "wall_s": wall, "latency_ms": lat * 1000}
+    return peer_result(raw, clf.estimator_.classes_, y, n_classes, wall, lambda: clf.predict(x[:1]))
 
 
 def run_logreg(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray], n_classes: int, seed: int) -> dict:
@@ -120,10 +125,7 @@ def run_logreg(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000, random_state=seed)).fit(stats(train[0]), train[1])
     wall = time.perf_counter() - t0
     x, y = test
-    scores = np.full((len(x), n_classes), -np.inf)
-    scores[:, clf.classes_.astype(int)] = clf.predict_proba(stats(x))
-    lat = median_time(lambda: clf.predict(stats(x[:1])), 30, warmup=True)
-    return {"top1": topk(scores, y, 1), "top3": topk(scores, y, 3), "count": len(y), "wall_s": wall, "latency_ms": lat * 1000}
+    return peer_result(clf.predict_proba(stats(x)), clf.classes_, y, n_classes, wall, lambda: clf.predict(stats(x[:1])))
 
 
 def resample(x: np.ndarray, length: int) -> np.ndarray:
@@ -249,7 +251,7 @@ def print_table(results: list[dict]) -> None:
     med = {}
     for fold in dict.fromkeys(r["fold"] for r in results):
         for system in systems:
-            runs = [r for r in results if r["fold"] == fold and r["system"] == system and r["seed"] in seeds]
+            runs = [r for r in results if r["fold"] == fold and r["system"] == system]
             if not runs:
                 continue
             med[fold, system] = {k: statistics.median(r[k] for r in runs) for k in ("top1", "top3", "wall_s", "latency_ms")}
