@@ -65,3 +65,11 @@ def trained(tmp_path_factory):
     summary = run_loop(cfg, lambda line: None)
     assert summary["status"] == "finished"
     return tmp / "model" / "best_model.keras", data, summary
+
+
+def prepare_one(seq, spec):
+    """The un-normalised model input of one recording: (seq_len, F) features and (seq_len,) mask."""
+    from hamrec.features import prepare
+
+    x, mask = prepare([seq], spec)
+    return x[0], mask[0]

@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 
 from hamrec.contract import ModelContract
-from hamrec.data.augment import AugmentConfig, augment, channel_spread, gain, mirror, offset
+from hamrec.data.augment import AugmentConfig, augment_batch, channel_spread
 from hamrec.data.cache import RecordingCache
 from hamrec.data.datasets import DatasetError, resolve, scan
 from hamrec.data.formats import keypoints as kp
 from hamrec.data.index import build_index, check_no_leak, class_batches, make_split
-from hamrec.data.sequence import SignSequence
+from hamrec.data.sequence import SequenceBatch, SignSequence
 from hamrec.features import FeatureSpec, Normalizer, fix_length, prepare
 from hamrec.training.pipeline import AugmentedSampler
 
-from .conftest import AUSLAN, POSE_SAMPLES, need, write_array_dataset
+from .conftest import AUSLAN, POSE_SAMPLES, need, prepare_one, write_array_dataset
 
 N = len(kp.BODY_HAND_POINTS)  # keypoints whose body-normalised positions open the feature vector
 
@@ -111,8 +111,7 @@ def test_augmentation_only_draws_training_recordings(array_dataset):
     split = make_split(idx.samples, 0)
     train = [s for s in idx.samples if split[s.path] == "train"]
     spec = FeatureSpec(*idx.layout, seq_len=16)
-    xs, ms = zip(*(prepare(idx.sequences[s.path], spec) for s in train))
-    norm = Normalizer.fit(list(xs), list(ms))
+    norm = Normalizer.fit(*prepare([idx.sequences[s.path] for s in train], spec))
     sampler = AugmentedSampler([idx.sequences[s.path] for s in train], [s.label for s in train], {c: i for i, c in enumerate(idx.classes)},
                                ModelContract([], {}, spec, norm), batch_size=8, augment_factor=15, seed=1)  # fmt: skip
     assert {seq.source for seq in sampler.seqs} == {s.path for s in train}
@@ -184,7 +183,7 @@ def test_keypoints_normalised_by_shoulders():
     data[:, kp.RIGHT_HAND] = [150, 300, 0]
     seq = SignSequence(data, np.ones((3, kp.NUM_POINTS), bool), 25, kp.LAYOUT, kp.POINTS)
     spec = FeatureSpec(kp.LAYOUT, kp.NUM_POINTS, 3, seq_len=3, velocity=False)
-    x, m = prepare(seq, spec)
+    x, m = prepare_one(seq, spec)
     pos = x[0, : N * 3].reshape(N, 3)
     np.testing.assert_allclose(pos[kp.INDEX["LEFT_SHOULDER"]], [0.5, 0, 0])
     np.testing.assert_allclose(pos[kp.RIGHT_HAND.start], [-0.25, 1.0, 0])
@@ -201,13 +200,13 @@ def test_keypoints_without_a_body_are_centred_on_the_face_and_scaled_by_the_hand
     data[:, kp.RIGHT_HAND.start + 9, :2] = data[:, kp.RIGHT_HAND.start, :2] + [0, -0.05]  # hand length 0.05
     mask[:, kp.INDEX["NOSE"]] = mask[:, kp.RIGHT_HAND] = True
     spec = FeatureSpec(kp.LAYOUT, kp.NUM_POINTS, 3, seq_len=6, velocity=False)
-    x, _ = prepare(SignSequence(data, mask, 30, kp.LAYOUT, kp.POINTS), spec)
+    x, _ = prepare_one(SignSequence(data, mask, 30, kp.LAYOUT, kp.POINTS), spec)
     pos = x[:, : N * 3].reshape(6, N, 3)
     np.testing.assert_allclose(pos[:, kp.INDEX["NOSE"]], 0, atol=1e-6)  # centred on the face
     np.testing.assert_allclose(pos[:, kp.RIGHT_HAND.start, :2], (data[:, kp.RIGHT_HAND.start, :2] - [0.5, 0.3]) / 0.2, rtol=1e-4)
     # the same person further from the camera (half the size) and elsewhere in the frame: the same features
     moved = np.where(mask[..., None], data * 0.5 + [0.2, 0.1, 0], np.nan).astype(np.float32)
-    y, _ = prepare(SignSequence(moved, mask, 30, kp.LAYOUT, kp.POINTS), spec)
+    y, _ = prepare_one(SignSequence(moved, mask, 30, kp.LAYOUT, kp.POINTS), spec)
     np.testing.assert_allclose(y[:, : N * 3], x[:, : N * 3], atol=1e-4)
 
 
@@ -216,20 +215,20 @@ def test_centred_features_ignore_a_constant_offset_per_channel():
     data = rng.normal(size=(20, 4, 1)).astype(np.float32)
     shifted = data + rng.normal(size=(1, 4, 1)).astype(np.float32) * 3  # a glove calibrated on another day
     spec = FeatureSpec("auslan_glove", 4, 1, seq_len=16, velocity=True, centred=True)
-    (x, m), (y, _) = (prepare(SignSequence(d, np.ones((20, 4), bool), 100, "auslan_glove", list("abcd")), spec) for d in (data, shifted))
+    (x, m), (y, _) = (prepare_one(SignSequence(d, np.ones((20, 4), bool), 100, "auslan_glove", list("abcd")), spec) for d in (data, shifted))
     assert spec.num_features == x.shape[1] == 12 and m.all()
     assert not np.allclose(x[:, :4], y[:, :4])  # absolute values move with the calibration
     np.testing.assert_allclose(x[:, 4:], y[:, 4:], atol=1e-5)  # velocity and centred values do not
     np.testing.assert_allclose(x[:, 8:].mean(axis=0), 0, atol=1e-6)
     only = FeatureSpec("auslan_glove", 4, 1, seq_len=16, centred=True, absolute=False)
-    assert only.num_features == prepare(SignSequence(data, np.ones((20, 4), bool), 100, "auslan_glove", list("abcd")), only)[0].shape[1] == 8
+    assert only.num_features == prepare_one(SignSequence(data, np.ones((20, 4), bool), 100, "auslan_glove", list("abcd")), only)[0].shape[1] == 8
 
 
 def test_normaliser_does_not_magnify_a_feature_that_barely_varies():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(50, 4)).astype(np.float32)
     x[:, 3] = rng.normal(scale=1e-5, size=50)  # like MediaPipe's wrist z
-    norm = Normalizer.fit([x], [np.ones(50, bool)])
+    norm = Normalizer.fit(x[None], np.ones((1, 50), bool))
     np.testing.assert_allclose(norm.std[:3], x[:, :3].std(axis=0), rtol=1e-4)
     assert norm.std[3] >= 0.005  # floored: 0.001 of noise stays small instead of becoming 100 standard deviations
     noisy = x + np.float32(0.001)
@@ -241,23 +240,124 @@ def test_missing_points_are_interpolated():
     mask = np.ones((5, 2), bool)
     mask[2, 0] = False
     seq = SignSequence(data, mask, 30, "array", ["a", "b"])
-    x, _ = prepare(seq, FeatureSpec("array", 2, 1, seq_len=5, velocity=False))
+    x, _ = prepare_one(seq, FeatureSpec("array", 2, 1, seq_len=5, velocity=False))
     np.testing.assert_allclose(x[:, 0], [0, 1, 2, 3, 4])
 
 
 def test_fix_length_pads_with_mask_and_resamples():
-    x, m = fix_length(np.ones((3, 2)), 5)
-    assert m.tolist() == [True, True, True, False, False] and (x[3:] == 0).all()
-    x, m = fix_length(np.arange(10, dtype=float)[:, None], 4)
-    assert m.all() and x[0, 0] == 0 and x[-1, 0] == 9
+    x, m = fix_length(np.ones((1, 3, 2)), np.array([3]), 5)
+    assert m.tolist() == [[True, True, True, False, False]] and (x[0, 3:] == 0).all()
+    x, m = fix_length(np.arange(10, dtype=float)[None, :, None], np.array([10]), 4)
+    assert m.all() and x[0, 0, 0] == 0 and x[0, -1, 0] == 9
 
 
-def test_augment_is_reproducible_and_changes_data():
-    seq = SignSequence(np.random.default_rng(0).normal(size=(30, kp.NUM_POINTS, 3)), np.ones((30, kp.NUM_POINTS), bool), 25, kp.LAYOUT, kp.POINTS)
-    a = augment(seq, np.random.default_rng(5), AugmentConfig(rotate=1, noise=1))
-    b = augment(seq, np.random.default_rng(5), AugmentConfig(rotate=1, noise=1))
+def test_interpolation_of_missing_points_is_numpys_over_every_column():
+    """The batched gap filling gives np.interp's answer column by column: linear inside, held at the ends, NaN if never seen."""
+    from hamrec.features.extract import _interpolate_missing
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3, 40, 25))
+    x[rng.random(x.shape) < 0.4] = np.nan
+    x[1, :, 4] = np.nan  # never seen
+    x[2, :, 5] = np.nan
+    x[2, 17, 5] = 2.0  # seen once
+    lengths = np.array([40, 40, 30])
+    x[2, 30:] = np.nan  # past the end of a shorter recording in the batch
+    got = _interpolate_missing(x[..., None], lengths)[..., 0]  # 25 points of one coordinate
+    for n in range(3):
+        t = np.arange(lengths[n])
+        for j in range(25):
+            ok = ~np.isnan(x[n, t, j])
+            want = np.interp(t, t[ok], x[n, t[ok], j]) if ok.any() else np.full(len(t), np.nan)
+            np.testing.assert_allclose(got[n, t, j], want, atol=1e-12, err_msg=f"{n}, {j}")
+    assert np.isnan(got[2, 30:]).all()
+
+
+def test_a_batch_gives_each_recording_the_features_it_gets_alone():
+    """Padding to the longest recording of a batch changes nothing: keypoints with and without a body, gloves."""
+    rng = np.random.default_rng(4)
+    for layout, points, dims in ((kp.LAYOUT, kp.NUM_POINTS, 3), ("auslan_glove", 22, 1)):
+        seqs = []
+        for t in (5, 31, 64, 80):
+            data = rng.normal(size=(t, points, dims)).astype(np.float32)
+            mask = rng.random((t, points)) > 0.2
+            if layout == kp.LAYOUT and t == 31:
+                mask[:, kp.INDEX["LEFT_SHOULDER"]] = False  # no body: centred on the face, scaled by the hand
+            seqs.append(SignSequence(data, mask, 25, layout, kp.POINTS if layout == kp.LAYOUT else list(map(str, range(points)))))
+        spec = FeatureSpec(layout, points, dims, seq_len=48, centred=True, dominant_right=layout == kp.LAYOUT)
+        x, m = prepare(seqs, spec)
+        for i, seq in enumerate(seqs):
+            alone, mask = prepare_one(seq, spec)
+            assert (m[i] == mask).all()
+            np.testing.assert_allclose(np.nan_to_num(x[i]), np.nan_to_num(alone), atol=1e-5)
+            assert (np.isnan(x[i]) == np.isnan(alone)).all()
+
+
+def _only(**probs) -> AugmentConfig:
+    return AugmentConfig(**{f: probs.get(f, 0.0) for f in AugmentConfig.__dataclass_fields__})
+
+
+def _keypoint_batch(n: int = 200, t: int = 40, seed: int = 0) -> SequenceBatch:
+    rng = np.random.default_rng(seed)
+    data = rng.normal(size=(n, t, kp.NUM_POINTS, 3)).astype(np.float32) * [100, 100, 1] + [300, 200, 0]
+    return SequenceBatch(data.astype(np.float32), np.ones((n, t, kp.NUM_POINTS), bool), np.full(n, t), kp.LAYOUT, kp.POINTS)
+
+
+def test_augment_is_reproducible_and_leaves_recordings_not_drawn_for_it_alone():
+    batch = _keypoint_batch(20)
+    on = np.arange(20) % 2 == 0
+    a, b = (augment_batch(batch, np.random.default_rng(5), on) for _ in range(2))
     np.testing.assert_array_equal(a.data, b.data)
-    assert not np.allclose(a.data[: min(len(a.data), 30)], seq.data[: len(a.data)])
+    np.testing.assert_array_equal(a.data[~on], batch.data[~on])  # bit for bit
+    assert all(not np.allclose(a.data[i, : min(a.lengths[i], 40)], batch.data[i, : a.lengths[i]], equal_nan=True) for i in np.flatnonzero(on))
+
+
+def test_each_transform_fires_with_its_probability_and_its_amount():
+    """The distribution of every transform, measured on 200 draws: the amounts the docstring of hamrec.data.augment promises."""
+    batch, on = _keypoint_batch(), np.ones(200, bool)
+    rng = np.random.default_rng(0)
+    # rotation: distances kept, angle uniform in ±12° about the recording's centre, on about half the draws
+    out = augment_batch(batch, rng, on, _only(rotate=0.5)).data
+    c = batch.data[..., :2].mean(axis=(1, 2), keepdims=True)
+    u, v = (batch.data[..., :2] - c).reshape(200, -1, 2), (out[..., :2] - c).reshape(200, -1, 2)
+    angle = np.degrees(np.arctan2((u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]).sum(1), (u * v).sum((1, 2))))
+    np.testing.assert_allclose(np.linalg.norm(v, axis=-1), np.linalg.norm(u, axis=-1), rtol=1e-3)
+    turned = np.abs(angle) > 1e-3
+    assert 0.4 < turned.mean() < 0.6 and np.abs(angle).max() <= 12 + 1e-3 and angle.min() < -10 and angle.max() > 10
+    assert abs(np.mean(np.abs(angle[turned])) - 6) < 1.5  # |uniform(-12, 12)| has mean 6
+    # camera shift: one offset per coordinate, up to 5 % of the recording's spread
+    out = augment_batch(batch, rng, on, _only(shift=1)).data
+    moved = (out - batch.data).reshape(200, -1, 3)
+    np.testing.assert_allclose(moved - moved[:, :1], 0, atol=1e-2)
+    unit = batch.data.reshape(200, -1, 3).std(axis=1)
+    ratio = moved[:, 0] / unit
+    assert np.abs(ratio).max() <= 0.05 + 1e-3 and np.abs(ratio).max() > 0.045 and abs(ratio.mean()) < 0.01
+    # noise: 2 % of the spread per coordinate
+    out = augment_batch(batch, rng, on, _only(noise=1)).data
+    np.testing.assert_allclose((out - batch.data).reshape(200, -1, 3).std(axis=1) / unit, 0.02, rtol=0.05)
+    # time: crop keeps 85-100 % of the frames, contiguous; speed 0.8-1.25; dropout about 10 % of the frames, first and last kept
+    frames = np.broadcast_to(np.arange(40, dtype=np.float32)[None, :, None, None], batch.data.shape)
+    timed = SequenceBatch(frames.copy(), batch.mask, batch.lengths, kp.LAYOUT, kp.POINTS)
+    crop = augment_batch(timed, rng, on, _only(temporal_crop=1))
+    assert crop.lengths.min() >= 34 and crop.lengths.max() == 40 and crop.lengths.min() <= 35
+    for i in range(200):
+        src = crop.data[i, : crop.lengths[i], 0, 0]
+        np.testing.assert_array_equal(np.diff(src), 1)
+    fast = augment_batch(timed, rng, on, _only(speed=1))
+    assert fast.lengths.min() >= 32 and fast.lengths.max() <= 50 and fast.lengths.min() <= 34 and fast.lengths.max() >= 48
+    assert all(fast.data[i, 0, 0, 0] == 0 and fast.data[i, fast.lengths[i] - 1, 0, 0] == 39 for i in range(200))
+    drop = augment_batch(timed, rng, on, _only(frame_dropout=1))
+    assert abs(1 - drop.lengths.mean() / 40 - 0.1 * 38 / 40) < 0.02
+    assert all(drop.data[i, 0, 0, 0] == 0 and drop.data[i, drop.lengths[i] - 1, 0, 0] == 39 for i in range(200))
+    # a missed hand: one hand, one span of up to 30 % of the frames, on about 10 % of the draws
+    hidden = ~augment_batch(batch, rng, on, _only(mask_part=0.1)).mask
+    hit = hidden.any(axis=(1, 2))
+    assert 0.03 < hit.mean() < 0.2
+    for i in np.flatnonzero(hit):
+        hands = [hidden[i][:, part].any() for part in (kp.LEFT_HAND, kp.RIGHT_HAND)]
+        span = np.flatnonzero(hidden[i].any(axis=1))
+        assert sum(hands) == 1 and len(span) <= 12 and (np.diff(span) == 1).all()
+        assert hidden[i][span][:, kp.LEFT_HAND if hands[0] else kp.RIGHT_HAND].all() and hidden[i].sum() == len(span) * 21
 
 
 def test_sensor_calibration_moves_each_channel_by_its_own_spread():
@@ -265,10 +365,11 @@ def test_sensor_calibration_moves_each_channel_by_its_own_spread():
     t = np.linspace(0, 1, 50)
     data = np.stack([np.sin(6 * t), 100 * np.cos(6 * t)], axis=1)[:, :, None].astype(np.float32)  # (T, 2 channels, 1)
     spread = data.std(axis=0)[:, 0]
-    moved = [offset(data, None, np.random.default_rng(s))[0] - data for s in range(20)]
-    per_channel = np.array([m[0, :, 0] for m in moved])  # (20, 2): the constant added to each channel
-    for m in moved:
-        np.testing.assert_allclose(m - m[:1], 0, atol=1e-3)  # constant over time
+    glove = lambda d: SequenceBatch(np.repeat(d[None], 20, 0), np.ones((20, *d.shape[:2]), bool), np.full(20, len(d)), "auslan_glove", list("abc")[: d.shape[1]])  # noqa: E731
+    on = np.ones(20, bool)
+    moved = augment_batch(glove(data), np.random.default_rng(0), on, _only(shift=1)).data - data
+    per_channel = moved[:, 0, :, 0]  # (20, 2): the constant added to each channel
+    np.testing.assert_allclose(moved - moved[:, :1], 0, atol=1e-3)  # constant over time
     assert (np.abs(per_channel) <= spread + 1e-3).all() and (np.abs(per_channel).max(axis=0) > 0.4 * spread).all()
     # a hand at rest (constant channel) still gets calibration offsets in units of the training set's spread
     rest = np.concatenate([data, np.full((50, 1, 1), 3.0, np.float32)], axis=1)
@@ -276,21 +377,17 @@ def test_sensor_calibration_moves_each_channel_by_its_own_spread():
     train_spread = channel_spread([SignSequence(rest, np.ones((50, 3), bool), 25, "auslan_glove", ["a", "b", "c"]), other])
     np.testing.assert_allclose(train_spread, np.concatenate([rest, rest + 1]).std(axis=0), rtol=1e-3)
     assert train_spread[2, 0] == 0.5  # the channel constant within each recording
-    assert offset(rest, None, np.random.default_rng(0))[0][:, 2].std() == 0 and offset(rest, None, np.random.default_rng(0))[0][0, 2] == 3.0
-    shifted = offset(rest, None, np.random.default_rng(0), spread=train_spread)[0][:, 2]
-    assert shifted[0] != 3.0 and abs(shifted[0] - 3.0) <= 0.5
-    scaled, _ = gain(data, None, np.random.default_rng(0))
-    np.testing.assert_allclose(scaled.mean(axis=0), data.mean(axis=0), atol=1e-3)  # about the mean
-    ratio = scaled.std(axis=0)[:, 0] / spread
-    assert not np.allclose(ratio, 1) and ((ratio > 0.3) & (ratio < 3)).all()
-    glove = SignSequence(data, np.ones((50, 2), bool), 25, "auslan_glove", ["a", "b"])
-    assert not np.allclose(augment(glove, np.random.default_rng(1), AugmentConfig(**{f: 0 for f in _PROBS}, gain=1)).data, data)
-    keypoints = SignSequence(np.random.default_rng(0).normal(size=(30, kp.NUM_POINTS, 3)), np.ones((30, kp.NUM_POINTS), bool), 25, kp.LAYOUT, kp.POINTS)
-    only_gain = augment(keypoints, np.random.default_rng(1), AugmentConfig(**{f: 0 for f in _PROBS}, gain=1))
+    own = augment_batch(glove(rest), np.random.default_rng(0), on, _only(shift=1)).data[:, :, 2, 0]
+    assert (own == 3.0).all()  # its own spread is 0
+    shifted = augment_batch(glove(rest), np.random.default_rng(0), on, _only(shift=1), spread=train_spread).data[:, :, 2, 0]
+    assert (shifted.std(axis=1) < 1e-5).all() and (np.abs(shifted[:, 0] - 3.0) <= 0.5 + 1e-6).all() and (shifted[:, 0] != 3.0).all()
+    scaled = augment_batch(glove(data), np.random.default_rng(0), on, _only(gain=1)).data
+    np.testing.assert_allclose(scaled.mean(axis=1), np.repeat(data.mean(axis=0)[None], 20, 0), atol=1e-3)  # about the mean
+    ratio = scaled.std(axis=1)[:, :, 0] / spread
+    assert not np.allclose(ratio, 1) and ((ratio > 0.3) & (ratio < 3)).all() and 0.1 < np.log(ratio).std() < 0.3  # log-normal, sigma 0.2
+    keypoints = _keypoint_batch(4)
+    only_gain = augment_batch(keypoints, np.random.default_rng(1), np.ones(4, bool), _only(gain=1))
     np.testing.assert_array_equal(only_gain.data, keypoints.data)  # body geometry is scaled by scale_shear, not per channel
-
-
-_PROBS = [f for f in AugmentConfig.__dataclass_fields__ if f != "gain"]
 
 
 def test_sampler_offsets_glove_channels_in_training_set_units():
@@ -306,10 +403,11 @@ def test_sampler_offsets_glove_channels_in_training_set_units():
 
 
 def test_mirror_swaps_hands():
-    data = np.zeros((2, kp.NUM_POINTS, 3), np.float32)
-    data[:, kp.LEFT_HAND] = [10, 0, 0]
-    data[:, kp.RIGHT_HAND] = [-10, 5, 0]
-    out, _ = mirror(data, np.ones((2, kp.NUM_POINTS), bool), np.random.default_rng(0))
+    data = np.zeros((1, 2, kp.NUM_POINTS, 3), np.float32)
+    data[:, :, kp.LEFT_HAND] = [10, 0, 0]
+    data[:, :, kp.RIGHT_HAND] = [-10, 5, 0]
+    out = augment_batch(SequenceBatch(data, np.ones((1, 2, kp.NUM_POINTS), bool), np.array([2]), kp.LAYOUT, kp.POINTS),
+                        np.random.default_rng(0), np.ones(1, bool), _only(mirror=1)).data[0]  # fmt: skip
     c = np.mean(data[..., 0])
     np.testing.assert_allclose(out[:, kp.LEFT_HAND][..., 1], 5)
     np.testing.assert_allclose(out[:, kp.RIGHT_HAND][..., 0], 2 * c - 10)
@@ -355,7 +453,7 @@ def test_dominant_right_gives_a_recording_and_its_mirror_image_the_same_features
     """Real recordings (dgs11 webcam, a MediaPipe .pose) and their mirror images — a left-handed signer's version of the same sign."""
     import dataclasses
 
-    from hamrec.features import FeatureSpec, prepare
+    from hamrec.features import FeatureSpec
     from hamrec.inference.predict import Recognizer
 
     from .conftest import SHARED
@@ -369,13 +467,13 @@ def test_dominant_right_gives_a_recording_and_its_mirror_image_the_same_features
     rec = Recognizer.load(model_path)
     for f in files:
         seq = cache.load(f)
-        data, m = mirror(seq.data, seq.mask, np.random.default_rng(0))
-        mirrored = dataclasses.replace(seq, data=data, mask=m)
-        x, mask = prepare(seq, canonical)
-        xm, mask_m = prepare(mirrored, canonical)
+        image = augment_batch(SequenceBatch.of([seq]), np.random.default_rng(0), np.ones(1, bool), _only(mirror=1))
+        mirrored = dataclasses.replace(seq, data=image.data[0], mask=image.mask[0])
+        x, mask = prepare_one(seq, canonical)
+        xm, mask_m = prepare_one(mirrored, canonical)
         assert (mask == mask_m).all()
         np.testing.assert_allclose(np.nan_to_num(xm), np.nan_to_num(x), atol=1e-4, err_msg=str(f))
-        assert not np.allclose(np.nan_to_num(prepare(mirrored, as_recorded)[0]), np.nan_to_num(prepare(seq, as_recorded)[0]), atol=1e-3)
+        assert not np.allclose(np.nan_to_num(prepare_one(mirrored, as_recorded)[0]), np.nan_to_num(prepare_one(seq, as_recorded)[0]), atol=1e-3)
         rec.contract.spec = rec.spec = dataclasses.replace(rec.spec, dominant_right=True)  # the model's own spec: no face
         p, pm = rec.probabilities([seq]), rec.probabilities([mirrored])
         assert p.argmax() == pm.argmax() and np.abs(p - pm).max() < 1e-4

@@ -16,9 +16,9 @@ from hamrec.data.cache import RecordingCache
 from hamrec.data.formats import keypoints as kp
 from hamrec.data.formats.pose import write_pose
 from hamrec.data.sequence import SignSequence
-from hamrec.features import FeatureSpec, Normalizer, has_face, prepare
+from hamrec.features import FeatureSpec, Normalizer, has_face
 
-from .conftest import POSE_SAMPLES, need
+from .conftest import POSE_SAMPLES, need, prepare_one
 
 LOWER_LIP = [17, 84, 314, 181, 405, 91, 321, 146, 375, 14, 87, 317, 178, 402, 88, 318, 95, 324]
 
@@ -71,21 +71,21 @@ def test_face_features_follow_the_mouth_not_the_head_and_are_missing_without_a_f
     head = closed.data.copy()
     head[:, kp.FACE] += np.float32([40.0, -25.0, 0.0])  # the head turned or leant: the whole face moves
     moved = dataclasses.replace(closed, data=head)
-    x, _ = prepare(closed, spec)
+    x, _ = prepare_one(closed, spec)
     assert x.shape[1] == spec.num_features == (len(kp.BODY_HAND_POINTS) + 42 + len(kp.FACE_MESH)) * 3
     face = slice((len(kp.BODY_HAND_POINTS) + 42) * 3, None)
-    np.testing.assert_allclose(np.nan_to_num(prepare(moved, spec)[0]), np.nan_to_num(x), atol=1e-4)  # where the face is: not a face feature
-    assert np.nanmax(np.abs(prepare(opened, spec)[0][:, face] - x[:, face])) > 0.05  # the mouth is
+    np.testing.assert_allclose(np.nan_to_num(prepare_one(moved, spec)[0]), np.nan_to_num(x), atol=1e-4)  # where the face is: not a face feature
+    assert np.nanmax(np.abs(prepare_one(opened, spec)[0][:, face] - x[:, face])) > 0.05  # the mouth is
     no_face = FeatureSpec(kp.LAYOUT, kp.NUM_POINTS, 3, seq_len=32, velocity=False)
-    np.testing.assert_allclose(prepare(opened, no_face)[0], prepare(closed, no_face)[0], atol=1e-6)  # without face features: the same
+    np.testing.assert_allclose(prepare_one(opened, no_face)[0], prepare_one(closed, no_face)[0], atol=1e-6)  # without face features: the same
     hidden = closed.mask.copy()
     hidden[:, kp.FACE] = False
     faceless = dataclasses.replace(closed, mask=hidden)
     assert not has_face(faceless)
-    xf, mf = prepare(faceless, spec)
+    xf, mf = prepare_one(faceless, spec)
     assert np.isnan(xf[:, face]).all()
     np.testing.assert_allclose(xf[:, : face.start], x[:, : face.start], atol=1e-6)  # the rest as with the face
-    norm = Normalizer.fit([x], [np.ones(32, bool)])
+    norm = Normalizer.fit(x[None], np.ones((1, 32), bool))
     assert (norm(xf, mf)[:, face] == 0).all()  # missing face: the training mean
 
 

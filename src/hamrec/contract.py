@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_path
-from .data.sequence import SignSequence
-from .features import FeatureSpec, Normalizer, prepare
+from .data.sequence import SequenceBatch, SignSequence
+from .features import FeatureSpec, Normalizer, prepare, prepare_batch
 
 METADATA_NAME = "hamrec.json"
 #: the schema this version writes and reads; bump it when a change cannot be read back
@@ -50,9 +50,13 @@ class ModelContract:
 
     def encode(self, seqs: list[SignSequence]) -> dict[str, np.ndarray]:
         """Recordings -> model inputs {"features": (N, T, F), "mask": (N, T)}; a layout mismatch raises RecordingError."""
-        xs, ms = zip(*(prepare(s, self.spec) for s in seqs)) if seqs else ((), ())
-        x = np.stack(xs) if xs else np.zeros((0, self.spec.seq_len, self.spec.num_features), np.float32)
-        m = np.stack(ms) if ms else np.zeros((0, self.spec.seq_len), bool)
+        return self._inputs(*prepare(seqs, self.spec))
+
+    def encode_batch(self, batch: SequenceBatch) -> dict[str, np.ndarray]:
+        """The same for recordings already padded into one batch (the training sampler's augmented draws)."""
+        return self._inputs(*prepare_batch(batch, self.spec))
+
+    def _inputs(self, x: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
         return {"features": self.normalizer(x, m), "mask": m.astype(np.float32)}
 
     def held_out(self) -> str:

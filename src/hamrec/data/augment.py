@@ -1,135 +1,29 @@
-"""On-the-fly augmentation of training recordings.
+"""On-the-fly augmentation of training recordings, a whole batch at a time.
 
-Each transform is a small pure function taking (T, P, D) points, (T, P) mask and an explicit
-``np.random.Generator``, so a run is reproducible from its seed. Augmentation happens only
-on training samples, after the split, one random version each time a sample is drawn.
+Every transform works on a :class:`~hamrec.data.sequence.SequenceBatch` with array operations
+— one random draw per recording, applied to the recordings it fires on — so that a batch of 64
+costs a few array passes instead of 64 Python loops (on keypoints the data side used to cost
+more than the model). The random numbers come from one explicit ``np.random.Generator``, so a
+batch is a pure function of its seed. Augmentation happens only on training samples, after
+the split, one random version each time a sample is drawn.
+
+Each transform fires on a recording with its probability in :class:`AugmentConfig`; amounts
+are those of one recording on its own: rotations up to 12°, x/y scale and shear up to 10 %,
+camera shifts up to 5 % and noise of 2 % of the recording's spread per coordinate, glove
+calibration offsets up to one channel spread and gains of a log-normal factor (σ 0.2), time
+stretched by 0.8–1.25, a crop keeping 85–100 % of the frames, 10 % of frames dropped, and one
+hand hidden for up to 30 % of the frames.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, replace
-from functools import partial
 
 import numpy as np
 
+from ..nanstats import nanmean, nanstd
 from .formats import keypoints as kp
-from .sequence import SignSequence
-
-Arrays = tuple[np.ndarray, np.ndarray]  # (T, P, D) data, (T, P) mask
-
-
-def rotate(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, max_deg: float = 12.0) -> Arrays:
-    """Rotate points in the image plane (x, y) about their centre."""
-    a = np.deg2rad(rng.uniform(-max_deg, max_deg))
-    r = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]], np.float32)
-    c = np.nanmean(data[..., :2].reshape(-1, 2), axis=0)
-    out = data.copy()
-    out[..., :2] = (data[..., :2] - c) @ r.T + c
-    return out, mask
-
-
-def scale_shear(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, scale: float = 0.1, shear: float = 0.1) -> Arrays:
-    """Scale x and y independently and shear, as a different camera or body would."""
-    m = np.array([[1 + rng.uniform(-scale, scale), rng.uniform(-shear, shear)], [rng.uniform(-shear, shear), 1 + rng.uniform(-scale, scale)]], np.float32)
-    out = data.copy()
-    out[..., :2] = data[..., :2] @ m.T
-    return out, mask
-
-
-def shift(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, amount: float = 0.05) -> Arrays:
-    """Add one constant offset per dim, in units of the data's spread (a camera placed differently)."""
-    return data + (rng.uniform(-amount, amount, size=data.shape[-1:]) * _unit(data)).astype(np.float32), mask
-
-
-def offset(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, amount: float = 1.0, spread: np.ndarray | None = None) -> Arrays:
-    """Sensor channels: add one constant per channel (a glove calibrated differently in another
-    session), up to ``amount`` times that channel's ``spread`` across the training recordings
-    (see :func:`channel_spread`), or across this recording when none is given. Channels differ
-    in scale by an order of magnitude, and a hand at rest barely moves within one sign while its
-    calibration still shifts between sessions, so the unit is per channel and dataset-wide."""
-    unit = _channel_stats(data)[1] if spread is None else spread
-    return data + (rng.uniform(-amount, amount, size=data.shape[1:]) * unit).astype(np.float32), mask
-
-
-def gain(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, sigma: float = 0.2) -> Arrays:
-    """Sensor channels: scale each channel about its mean by a log-normal factor (a sensor whose gain differs)."""
-    mean, _ = _channel_stats(data)
-    factor = np.exp(rng.normal(0, sigma, size=data.shape[1:]))
-    return (mean + (data - mean) * factor).astype(np.float32), mask
-
-
-def speed(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, low: float = 0.8, high: float = 1.25) -> Arrays:
-    """Resample time by a random factor: slower or faster signing."""
-    t = len(data)
-    new_t = max(2, int(round(t / rng.uniform(low, high))))
-    idx = np.clip(np.round(np.linspace(0, t - 1, new_t)).astype(int), 0, t - 1)
-    return data[idx], mask[idx]
-
-
-def temporal_crop(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, keep: float = 0.85) -> Arrays:
-    """Keep a random contiguous part of at least ``keep`` of the frames (a late start or early stop)."""
-    t = len(data)
-    n = max(2, int(round(t * rng.uniform(keep, 1.0))))
-    s = rng.integers(0, t - n + 1)
-    return data[s : s + n], mask[s : s + n]
-
-
-def frame_dropout(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, rate: float = 0.1) -> Arrays:
-    """Drop random frames (dropped frames in a capture)."""
-    keep = rng.random(len(data)) >= rate
-    keep[[0, -1]] = True
-    return data[keep], mask[keep]
-
-
-def noise(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, sigma: float = 0.02) -> Arrays:
-    """Independent Gaussian jitter per point and frame (sensor noise, tremor), in units of the data's spread."""
-    return data + rng.normal(0, sigma * _unit(data), size=data.shape).astype(np.float32), mask
-
-
-def _unit(data: np.ndarray) -> np.ndarray:
-    """(D,) typical spread of each coordinate (x, y, z …), so that amounts mean the same for pixels
-    and metres — per coordinate, because MediaPipe's z is on another scale than x and y, and
-    standardised features would magnify noise sized by x and y on it."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a coordinate never seen: unit 1 below
-        u = np.nanstd(data.reshape(-1, data.shape[-1]), axis=0)
-    return np.where(np.isfinite(u) & (u > 0), u, 1.0).astype(np.float32)
-
-
-def channel_spread(seqs: list[SignSequence]) -> np.ndarray:
-    """(P, D) standard deviation of every channel over all frames of ``seqs`` (0 where never seen)."""
-    return _channel_stats(np.concatenate([np.where(s.mask[..., None], s.data, np.nan) for s in seqs]))[1]
-
-
-def _channel_stats(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(T, P, D) -> (P, D) mean and standard deviation over time of every channel, 0 where never seen."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN channels: their statistics become 0 below
-        return np.nan_to_num(np.nanmean(data, axis=0)), np.nan_to_num(np.nanstd(data, axis=0))
-
-
-def mirror(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> Arrays:
-    """Mirror left/right: negate x about the centre and swap left and right points (keypoints only)."""
-    c = np.nanmean(data[..., 0])
-    out = data.copy()
-    out[..., 0] = 2 * c - data[..., 0]
-    m = mask.copy()
-    for a, b in kp.MIRROR_PAIRS:
-        out[:, [a, b]] = out[:, [b, a]]
-        m[:, [a, b]] = m[:, [b, a]]
-    return out, m
-
-
-def mask_part(data: np.ndarray, mask: np.ndarray, rng: np.random.Generator, max_frac: float = 0.3) -> Arrays:
-    """Hide one hand for a random span (a missed hand detection); keypoints only."""
-    part = kp.LEFT_HAND if rng.random() < 0.5 else kp.RIGHT_HAND
-    t = len(data)
-    n = int(t * rng.uniform(0, max_frac))
-    s = rng.integers(0, t - n + 1)
-    m = mask.copy()
-    m[s : s + n, part] = False
-    return data, m
+from .sequence import SequenceBatch, SignSequence
 
 
 @dataclass(frozen=True)
@@ -138,7 +32,7 @@ class AugmentConfig:
 
     rotate: float = 0.5
     scale_shear: float = 0.5
-    shift: float = 0.5  # keypoints: one offset per dim; sensor channels: one per channel (``offset``)
+    shift: float = 0.5  # keypoints: one offset per dim; sensor channels: one per channel (a calibration offset)
     gain: float = 0.5  # sensor channels only
     speed: float = 0.5
     temporal_crop: float = 0.5
@@ -148,18 +42,136 @@ class AugmentConfig:
     mask_part: float = 0.1
 
 
-_ANY = {"speed": speed, "temporal_crop": temporal_crop, "frame_dropout": frame_dropout, "noise": noise}
-_SPATIAL = {"rotate": rotate, "scale_shear": scale_shear, "shift": shift, "mirror": mirror, "mask_part": mask_part}
+def _unit(data: np.ndarray) -> np.ndarray:
+    """(N, T, P, D) -> (N, 1, 1, D) typical spread of each coordinate (x, y, z …) of each recording,
+    so that amounts mean the same for pixels and metres — per coordinate, because MediaPipe's z is
+    on another scale than x and y, and standardised features would magnify noise sized by x and y on it."""
+    u = nanstd(data, (1, 2))[:, None, None, :]
+    return np.where(np.isfinite(u) & (u > 0), u, 1.0).astype(np.float32)
 
 
-def augment(seq: SignSequence, rng: np.random.Generator, cfg: AugmentConfig = AugmentConfig(), spread: np.ndarray | None = None) -> SignSequence:
-    """One random version of ``seq``. Spatial transforms that need body geometry apply to keypoints
-    only; other layouts (gloves, SMPL-X parameters, arrays) get per-channel calibration changes,
-    with offsets in units of ``spread`` (P, D) when given (:func:`channel_spread` of the training set)."""
-    data, mask = seq.data, seq.mask
-    sensor = {"shift": partial(offset, spread=spread), "gain": gain}  # a sensor's "shift" is a calibration offset
-    transforms = {**_ANY, **(_SPATIAL if seq.layout == kp.LAYOUT else sensor)}
-    for name in ("temporal_crop", "speed", "frame_dropout", "rotate", "scale_shear", "shift", "gain", "mirror", "mask_part", "noise"):
-        if name in transforms and rng.random() < getattr(cfg, name):
-            data, mask = transforms[name](data, mask, rng)
-    return replace(seq, data=data, mask=mask)
+def _channel_stats(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N, T, P, D) -> (N, 1, P, D) mean and standard deviation over time of every channel, 0 where never seen."""
+    return np.nan_to_num(nanmean(data, 1))[:, None], np.nan_to_num(nanstd(data, 1))[:, None]
+
+
+def channel_spread(seqs: list[SignSequence]) -> np.ndarray:
+    """(P, D) standard deviation of every channel over all frames of ``seqs`` (0 where never seen)."""
+    frames = np.concatenate([np.where(s.mask[..., None], s.data, np.nan) for s in seqs])
+    return np.nan_to_num(nanstd(frames, 0))
+
+
+def time_index(lengths: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig, on: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The frames each augmented recording keeps, in order: a crop keeping 85–100 % (a late start
+    or early stop), then a resampling by 0.8–1.25 (slower or faster signing), then 10 % of the
+    frames dropped (a capture that skipped some; first and last kept).
+
+    (N,) lengths, (N,) which recordings are augmented -> (N, T') source frame of every output
+    frame (0 past the end) and (N,) new lengths.
+    """
+    n_rec = len(lengths)
+    crop = on & (rng.random(n_rec) < cfg.temporal_crop)
+    kept = np.minimum(lengths, np.maximum(2, np.round(lengths * rng.uniform(0.85, 1.0, n_rec)).astype(int)))
+    kept = np.where(crop, kept, lengths)
+    start = np.where(crop, rng.integers(0, lengths - kept + 1), 0)
+    fast = on & (rng.random(n_rec) < cfg.speed)
+    new = np.where(fast, np.maximum(2, np.round(kept / rng.uniform(0.8, 1.25, n_rec)).astype(int)), kept)
+    j = np.arange(new.max())[None]  # (1, T')
+    src = np.clip(np.round(j * ((kept - 1) / np.maximum(new - 1, 1))[:, None]).astype(int), 0, (kept - 1)[:, None])
+    inside = j < new[:, None]
+    drop = on & (rng.random(n_rec) < cfg.frame_dropout)
+    keep = inside & ((rng.random(inside.shape) >= 0.1) | ~drop[:, None])
+    keep[:, 0] = True
+    keep[np.arange(n_rec), new - 1] = True
+    order = np.argsort(~keep, axis=1, kind="stable")  # kept frames first, in time order
+    new = keep.sum(axis=1)
+    src = np.take_along_axis(src, order, axis=1)[:, : new.max()] + start[:, None]
+    return np.where(np.arange(new.max()) < new[:, None], src, 0), new
+
+
+def _affine(data: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig, on: np.ndarray) -> np.ndarray:
+    """Keypoints (N, T, P, D): a rotation in the image plane about the recording's centre, then an
+    independent scale of x and y with a shear (a different camera or body)."""
+    n = len(data)
+    turn, stretch = on & (rng.random(n) < cfg.rotate), on & (rng.random(n) < cfg.scale_shear)
+    a = np.deg2rad(rng.uniform(-12, 12, n)) * turn
+    rot = np.stack([np.stack([np.cos(a), -np.sin(a)], -1), np.stack([np.sin(a), np.cos(a)], -1)], -2)  # (N, 2, 2)
+    m = np.eye(2) + rng.uniform(-0.1, 0.1, (n, 2, 2)) * stretch[:, None, None]  # diagonal: scale, off-diagonal: shear
+    which = np.flatnonzero(turn | stretch)
+    if not len(which):
+        return data
+    xy = data[which, ..., :2].reshape(len(which), -1, 2)  # (K, T * P, 2)
+    c = nanmean(xy, 1)[:, None]  # (K, 1, 2)
+    # (R (x - c) + c) scaled and sheared by M = M R (x - c) + M c
+    m, mr = m[which].astype(np.float32), (m[which] @ rot[which]).astype(np.float32)
+    out = data.copy()
+    out[which, ..., :2] = ((xy - c) @ mr.transpose(0, 2, 1) + c @ m.transpose(0, 2, 1)).reshape(data[which, ..., :2].shape)
+    return out
+
+
+def _mirror(data: np.ndarray, which: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Keypoints (N, T, S, D) of the layout's ``points`` (S,), closed under mirroring: mirror
+    left/right the recordings ``which`` — x reflected about the recording's centre, left and
+    right points swapped."""
+    if not which.any():
+        return data
+    out = data.copy()
+    flipped = data[which][:, :, np.searchsorted(points, kp.MIRRORED[points])]
+    flipped[..., 0] = 2 * nanmean(flipped[..., 0], (1, 2))[:, None, None] - flipped[..., 0]
+    out[which] = flipped
+    return out
+
+
+def _hide_hand(lengths: np.ndarray, rng: np.random.Generator, which: np.ndarray, points: int) -> np.ndarray:
+    """Keypoints: (N, T, P) True where one hand (left or right at random) is hidden for a random
+    span of up to 30 % of the frames (a missed hand detection), on the recordings ``which``."""
+    n = len(lengths)
+    left = rng.random(n) < 0.5
+    span = (lengths * rng.uniform(0, 0.3, n)).astype(int)
+    start = rng.integers(0, lengths - span + 1)
+    t = np.arange(lengths.max())[None]
+    hidden_t = which[:, None] & (t >= start[:, None]) & (t < (start + span)[:, None])  # (N, T)
+    part = np.zeros((n, points), bool)
+    part[left, kp.LEFT_HAND] = True
+    part[~left, kp.RIGHT_HAND] = True
+    return hidden_t[:, :, None] & part[:, None, :]
+
+
+def augment_batch(batch: SequenceBatch, rng: np.random.Generator, on: np.ndarray, cfg: AugmentConfig = AugmentConfig(),
+                  spread: np.ndarray | None = None) -> SequenceBatch:  # fmt: skip
+    """A new random version of the recordings ``on`` ((N,) bool) of ``batch``; the others stay as they are.
+
+    Time changes apply to every layout. Spatial transforms that need body geometry apply to
+    keypoints only; other layouts (gloves, SMPL-X parameters, arrays) get per-channel calibration
+    changes instead — offsets in units of ``spread`` (P, D) when given (:func:`channel_spread` of
+    the training set: a hand at rest barely moves within one sign while its calibration still
+    shifts between sessions), else of each recording's own channel spread — and gains about
+    each channel's mean.
+    """
+    n, (p, d) = len(batch), batch.data.shape[2:]
+    keypoints = batch.layout == kp.LAYOUT
+    seen = np.flatnonzero(batch.mask.any(axis=(0, 1)))  # the points seen anywhere in the batch (often not the face): the rest stay NaN
+    if keypoints:
+        seen = np.union1d(seen, kp.MIRRORED[seen])  # with their mirror images, so that a mirror image stays inside
+    src, lengths = time_index(batch.lengths, rng, cfg, on)
+    data = batch.data[np.arange(n)[:, None, None], src[..., None], seen]  # (N, T', S, D)
+    data[np.arange(src.shape[1]) >= lengths[:, None]] = np.nan
+    fires = lambda prob: on & (rng.random(n) < prob)  # noqa: E731
+    if keypoints:
+        data = _affine(data, rng, cfg, on)
+        unit = _unit(data)
+        data += rng.uniform(-0.05, 0.05, (n, 1, 1, d)).astype(np.float32) * unit * fires(cfg.shift)[:, None, None, None]
+        data = _mirror(data, fires(cfg.mirror), seen)
+        data[_hide_hand(lengths, rng, fires(cfg.mask_part), p)[:, :, seen]] = np.nan
+    else:
+        own = _channel_stats(data)[1]
+        data += rng.uniform(-1, 1, (n, 1, len(seen), d)).astype(np.float32) * (own if spread is None else spread[seen]) * fires(cfg.shift)[:, None, None, None]
+        gained = fires(cfg.gain)
+        mean = _channel_stats(data[gained])[0]
+        data[gained] = mean + (data[gained] - mean) * np.exp(rng.normal(0, 0.2, (int(gained.sum()), 1, len(seen), d))).astype(np.float32)
+        unit = _unit(data)
+    noisy = np.flatnonzero(fires(cfg.noise))
+    data[noisy] += rng.standard_normal((len(noisy), *data.shape[1:]), dtype=np.float32) * np.float32(0.02) * unit[noisy]
+    out = np.full((n, data.shape[1], p, d), np.nan, np.float32)
+    out[:, :, seen] = data
+    return replace(batch, data=out, mask=~np.isnan(out[..., 0]), lengths=lengths)  # a point is missing as a whole

@@ -56,3 +56,37 @@ class SignSequence:
             raise RecordingError(f"{self.source}: the recording has no frames; expected at least one")
         if not self.mask.any():
             raise RecordingError(f"{self.source}: every value is missing (NaN or zero confidence); expected some detected points")
+
+
+@dataclass
+class SequenceBatch:
+    """Recordings of one layout padded to the longest, so that augmentation and features work on
+    the whole batch at once with array operations instead of a Python loop per recording.
+
+    Attributes:
+        data: (N, T, P, D) float32 — NaN where a point is missing and beyond each recording's end.
+        mask: (N, T, P) bool — False there.
+        lengths: (N,) int — frames of each recording.
+        layout, points: as in :class:`SignSequence`, shared by all.
+    """
+
+    data: np.ndarray
+    mask: np.ndarray
+    lengths: np.ndarray
+    layout: str
+    points: list[str]
+
+    @classmethod
+    def of(cls, seqs: list[SignSequence]) -> "SequenceBatch":
+        """Pad ``seqs`` (at least one, all of the layout of the first) to their longest."""
+        lengths = np.array([s.num_frames for s in seqs], int)
+        n, t, (p, d) = len(seqs), int(lengths.max()), seqs[0].data.shape[1:]
+        data = np.full((n, t, p, d), np.nan, np.float32)
+        mask = np.zeros((n, t, p), bool)
+        for i, s in enumerate(seqs):
+            data[i, : len(s.data)] = np.where(s.mask[..., None], s.data, np.nan)
+            mask[i, : len(s.data)] = s.mask
+        return cls(data, mask, lengths, seqs[0].layout, seqs[0].points)
+
+    def __len__(self) -> int:
+        return len(self.lengths)

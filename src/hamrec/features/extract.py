@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..data.formats import keypoints as kp
-from ..data.sequence import RecordingError, SignSequence
+from ..data.sequence import RecordingError, SequenceBatch, SignSequence
+from ..nanstats import nanmean, nanmedian, nanstd
 
 
 @dataclass(frozen=True)
@@ -77,15 +78,27 @@ class FeatureSpec:
             )
 
 
-def _interpolate_missing(x: np.ndarray) -> np.ndarray:
-    """Fill NaNs in each column of (T, F) linearly over time; columns never seen stay NaN."""
-    x = x.copy()
-    t = np.arange(len(x))
-    for j in np.flatnonzero(np.isnan(x).any(axis=0)):
-        ok = ~np.isnan(x[:, j])
-        if ok.any():
-            x[:, j] = np.interp(t, t[ok], x[ok, j])
-    return x
+def _interpolate_missing(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Fill the gaps of each point of (N, T, P, D) linearly over each recording's ``lengths`` (N,)
+    frames, holding the first and last seen values beyond them (as ``np.interp`` does); points
+    never seen stay NaN, and so do the frames past each recording's end. A point is missing as a
+    whole (all its coordinates NaN)."""
+    nan = np.isnan(x[..., 0])  # (N, T, P)
+    inside = np.arange(x.shape[1]) < lengths[:, None]
+    rec, point = np.nonzero((nan & inside[..., None]).any(axis=1) & ~nan.all(axis=1))  # the points with gaps to fill
+    if not len(rec):
+        return x
+    rows, ok = x[rec, :, point], ~nan[rec, :, point]  # (K, T, D), (K, T)
+    t = np.arange(x.shape[1], dtype=np.int32)
+    prev = np.maximum.accumulate(np.where(ok, t, -1), axis=1)  # last seen frame at or before t
+    nxt = np.minimum.accumulate(np.where(ok, t, len(t))[:, ::-1], axis=1)[:, ::-1]  # first seen at or after t
+    before = np.take_along_axis(rows, np.maximum(prev, 0)[..., None], 1)
+    after = np.take_along_axis(rows, np.minimum(nxt, len(t) - 1)[..., None], 1)
+    w = ((t - prev) / np.maximum(nxt - prev, 1)).astype(x.dtype)[..., None]
+    filled = np.where((prev < 0)[..., None], after, np.where((nxt >= len(t))[..., None], before, before + (after - before) * w))
+    out = x.copy()
+    out[rec, :, point] = np.where((ok | ~inside[rec])[..., None], rows, filled)
+    return out
 
 
 #: shoulder width / hand length (wrist to middle-finger knuckle) of an adult: about 4, so that
@@ -93,8 +106,8 @@ def _interpolate_missing(x: np.ndarray) -> np.ndarray:
 SHOULDERS_PER_HAND = 4.0
 
 
-def _reference(data: np.ndarray) -> tuple[np.ndarray, float]:
-    """(T, 147, D) canonical keypoints (NaN where missing) -> centre (D,) and scale, from what the recording has.
+def _reference(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N, T, 147, D) canonical keypoints (NaN where missing) -> centre (N, D) and scale (N,), from what each recording has.
 
     Shoulders give both (their midpoint, their width). Recordings without a body — webcam crops
     that show hands and face only — are centred on the face (the nose, of the body or of the
@@ -102,71 +115,73 @@ def _reference(data: np.ndarray) -> tuple[np.ndarray, float]:
     length, never by the spread of whatever points happen to be present (which would move with
     the sign itself).
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: handled by the checks below
-        ls, rs = data[:, kp.INDEX["LEFT_SHOULDER"]], data[:, kp.INDEX["RIGHT_SHOULDER"]]
-        width = np.nanmedian(np.linalg.norm((ls - rs)[:, :2], axis=-1))
-        if np.isfinite(width) and width > 1e-6:
-            return np.nanmean((ls + rs) / 2, axis=0), float(width)
-        hands = [data[:, h] for h in (kp.LEFT_HAND, kp.RIGHT_HAND)]  # (T, 21, D) each
-        length = np.nanmedian(np.concatenate([np.linalg.norm((h[:, 9] - h[:, 0])[:, :2], axis=-1) for h in hands]))
-        scale = float(length * SHOULDERS_PER_HAND) if np.isfinite(length) and length > 1e-6 else np.nan
-        nose = data[:, kp.INDEX["NOSE"]]
-        if np.isnan(nose).all():
-            nose = data[:, kp.INDEX["FACE.1"]]  # the face mesh's nose tip
-        centre = np.nanmean(nose, axis=0) if not np.isnan(nose).all() else np.nanmean(np.concatenate([h[:, 0] for h in hands]), axis=0)
-        body = data[:, kp.BODY_HANDS]
-        if np.isnan(centre).all():
-            centre = np.nanmean(body.reshape(-1, data.shape[-1]), axis=0)
-        if not np.isfinite(scale):
-            scale = float(np.nanstd(body[..., :2]) * 2)
-    return np.nan_to_num(centre), scale if np.isfinite(scale) and scale > 1e-6 else 1.0
+    ls, rs = data[:, :, kp.INDEX["LEFT_SHOULDER"]], data[:, :, kp.INDEX["RIGHT_SHOULDER"]]  # (N, T, D)
+    width = nanmedian(np.linalg.norm((ls - rs)[..., :2], axis=-1))  # (N,)
+    centre, scale = nanmean((ls + rs) / 2, 1), width
+    no_body = ~(np.isfinite(width) & (width > 1e-6))
+    if no_body.any():  # face and hands only
+        d = data[no_body]
+        hands = [d[:, :, h] for h in (kp.LEFT_HAND, kp.RIGHT_HAND)]  # (K, T, 21, D) each
+        length = nanmedian(np.concatenate([np.linalg.norm((h[:, :, 9] - h[:, :, 0])[..., :2], axis=-1) for h in hands], 1))
+        hand_scale = np.where(np.isfinite(length) & (length > 1e-6), length * SHOULDERS_PER_HAND, np.nan)
+        nose = d[:, :, kp.INDEX["NOSE"]]
+        nose = np.where(np.isnan(nose).all(axis=(1, 2))[:, None, None], d[:, :, kp.INDEX["FACE.1"]], nose)  # else the face mesh's nose tip
+        wrists = nanmean(np.concatenate([h[:, :, 0] for h in hands], 1), 1)
+        c = np.where(np.isnan(nose).all(axis=(1, 2))[:, None], wrists, nanmean(nose, 1))
+        lost = np.isnan(c).all(axis=1) | ~np.isfinite(hand_scale)  # neither face nor hands: the spread of what there is
+        if lost.any():
+            body = d[lost][:, :, kp.BODY_HANDS]
+            c[lost] = np.where(np.isnan(c[lost]).all(axis=1)[:, None], nanmean(body, (1, 2)), c[lost])
+            hand_scale[lost] = np.where(np.isfinite(hand_scale[lost]), hand_scale[lost], nanstd(body[..., :2], (1, 2, 3)) * 2)
+        centre[no_body] = np.nan_to_num(c)
+        scale[no_body] = np.where(np.isfinite(hand_scale) & (hand_scale > 1e-6), hand_scale, 1.0)
+    return centre.astype(np.float32), scale.astype(np.float32)
 
 
-def _path_length(points: np.ndarray) -> float:
-    """(T, D) positions, NaN where unseen -> distance travelled between consecutive seen frames (x, y)."""
-    seen = points[~np.isnan(points).any(axis=1), :2]
-    return float(np.linalg.norm(np.diff(seen, axis=0), axis=1).sum()) if len(seen) > 1 else 0.0
+def _path_length(points: np.ndarray) -> np.ndarray:
+    """(N, T, D) positions, NaN where unseen -> (N,) distance travelled between consecutive seen frames (x, y)."""
+    xy = points[..., :2]
+    t = np.arange(xy.shape[1])
+    last = np.maximum.accumulate(np.where(~np.isnan(xy).any(-1), t, -1), axis=1)  # last seen frame at or before t
+    held = np.take_along_axis(xy, np.maximum(last, 0)[..., None], 1)  # unseen frames hold the last seen position
+    return np.nansum(np.linalg.norm(np.diff(held, axis=1), axis=-1), axis=1)
 
 
-def _left_dominant(data: np.ndarray) -> bool:
-    """Whether the left-hand slot's wrist travels further than the right's: the signer's dominant hand is in the left slot."""
-    return _path_length(data[:, kp.LEFT_HAND.start]) > _path_length(data[:, kp.RIGHT_HAND.start])
-
-
-def _mirror(data: np.ndarray, centre: np.ndarray) -> np.ndarray:
-    """(T, 147, D) keypoints mirrored left/right: x reflected about ``centre``, left and right points swapped."""
-    out = data.copy()
-    out[..., 0] = 2 * centre[0] - data[..., 0]
-    a, b = (list(side) for side in zip(*kp.MIRROR_PAIRS))
-    out[:, a + b] = out[:, b + a]
-    return out
+def _left_dominant(data: np.ndarray) -> np.ndarray:
+    """(N,) whether the left-hand slot's wrist travels further than the right's: the signer's dominant hand is in the left slot."""
+    return _path_length(data[:, :, kp.LEFT_HAND.start]) > _path_length(data[:, :, kp.RIGHT_HAND.start])
 
 
 def _body_normalise(data: np.ndarray, dominant_right: bool = False, face: bool = False) -> np.ndarray:
-    """(T, 147, D) canonical keypoints -> (T, 93, D) or, with ``face``, (T, 189, D).
+    """(N, T, 147, D) canonical keypoints -> (N, T, 93, D) or, with ``face``, (N, T, 189, D).
 
     The body and hands centred and scaled by the body (see :func:`_reference`), the hands minus
     their wrist, and with ``face`` the face's points minus the face's centre (its expression,
     wherever the head is). With ``dominant_right``, a recording whose dominant hand is in the
-    left slot is mirrored first.
+    left slot is mirrored first: x reflected about the centre, left and right points swapped.
     """
     centre, scale = _reference(data)
-    if dominant_right and _left_dominant(data):
-        data = _mirror(data, centre)  # the reference is symmetric: its centre stays where it is
-    pos = (data - centre) / scale
-    parts = [pos[:, kp.BODY_HANDS], pos[:, kp.LEFT_HAND] - pos[:, kp.LEFT_HAND.start, None], pos[:, kp.RIGHT_HAND] - pos[:, kp.RIGHT_HAND.start, None]]
+    data = data[:, :, : kp.NUM_POINTS if face else kp.FACE.start]  # the points used (mirror pairs stay inside)
+    if dominant_right:
+        left = np.flatnonzero(_left_dominant(data))
+        if len(left):  # the reference is symmetric: its centre stays where it is
+            data = data.copy()
+            flipped = data[left][:, :, kp.MIRRORED[: data.shape[2]]]
+            flipped[..., 0] = 2 * centre[left, None, None, 0] - flipped[..., 0]
+            data[left] = flipped
+    pos = (data - centre[:, None, None]) / scale[:, None, None, None]
+    parts = [pos[:, :, kp.BODY_HANDS], pos[:, :, kp.LEFT_HAND] - pos[:, :, kp.LEFT_HAND.start, None], pos[:, :, kp.RIGHT_HAND] - pos[:, :, kp.RIGHT_HAND.start, None]]
     if face:
-        parts.append(pos[:, kp.FACE] - pos[:, kp.FACE_CENTRE].mean(axis=1, keepdims=True))
-    return np.concatenate(parts, axis=1)
+        parts.append(pos[:, :, kp.FACE] - pos[:, :, kp.FACE_CENTRE].mean(axis=2, keepdims=True))
+    return np.concatenate(parts, axis=2)
 
 
-def extract(seq: SignSequence, dominant_right: bool = False, face: bool = False) -> np.ndarray:
-    """Per-frame features before length fixing: (T, P, D) -> (T, F0), NaN where never observed."""
-    data = np.where(seq.mask[..., None], seq.data, np.nan)
-    if seq.layout == kp.LAYOUT:
+def extract(batch: SequenceBatch, dominant_right: bool = False, face: bool = False) -> np.ndarray:
+    """Per-frame features before length fixing: (N, T, P, D) -> (N, T, F0), NaN where never observed (and past each end)."""
+    data = batch.data
+    if batch.layout == kp.LAYOUT:
         data = _body_normalise(data, dominant_right, face)
-    return _interpolate_missing(data.reshape(len(data), -1))
+    return _interpolate_missing(data, batch.lengths).reshape(*data.shape[:2], -1)
 
 
 def has_face(seq: SignSequence) -> bool:
@@ -174,44 +189,56 @@ def has_face(seq: SignSequence) -> bool:
     return seq.layout == kp.LAYOUT and bool(seq.mask[:, kp.FACE].any())
 
 
-def fix_length(x: np.ndarray, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
-    """(T, F) -> (seq_len, F) features and (seq_len,) bool mask.
+def fix_length(x: np.ndarray, lengths: np.ndarray, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """(N, T, F) features of recordings of (N,) frames -> (N, seq_len, F) features and (N, seq_len) bool mask.
 
     Longer sequences are resampled linearly (the whole sign stays visible), shorter ones are
     zero-padded at the end and masked.
     """
-    t = len(x)
-    if t > seq_len:
-        pos = np.linspace(0, t - 1, seq_len)
-        lo = np.floor(pos).astype(int)
-        hi = np.minimum(lo + 1, t - 1)
-        w = (pos - lo)[:, None]
-        return (x[lo] * (1 - w) + x[hi] * w).astype(np.float32), np.ones(seq_len, bool)
-    out = np.zeros((seq_len, x.shape[1]), np.float32)
-    out[:t] = x
-    mask = np.zeros(seq_len, bool)
-    mask[:t] = True
-    return out, mask
+    j = np.arange(seq_len)[None]
+    longer = lengths > seq_len
+    pos = np.where(longer[:, None], j * ((lengths - 1) / max(seq_len - 1, 1))[:, None], j)  # (N, seq_len)
+    lo = np.minimum(np.floor(pos).astype(int), x.shape[1] - 1)
+    hi = np.minimum(lo + 1, (lengths - 1)[:, None])
+    w = (pos - lo)[..., None].astype(np.float32)
+    rows = np.arange(len(x))[:, None]
+    mask = longer[:, None] | (j < lengths[:, None])
+    out = x[rows, lo] * (1 - w) + x[rows, hi] * w
+    return np.where(mask[..., None], out, 0).astype(np.float32), mask
 
 
-def prepare(seq: SignSequence, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
-    """One recording -> un-normalised model input: (seq_len, F) features (NaN where unseen) and (seq_len,) mask."""
-    spec.check(seq)
-    x, mask = fix_length(extract(seq, spec.dominant_right, spec.face), spec.seq_len)
+def prepare_batch(batch: SequenceBatch, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Padded recordings -> un-normalised model inputs: (N, seq_len, F) features (NaN where unseen) and (N, seq_len) mask."""
+    x, mask = fix_length(extract(batch, spec.dominant_right, spec.face), batch.lengths, spec.seq_len)
     parts = [x] if spec.absolute else []
     if spec.velocity:
         v = np.zeros_like(x)
-        v[1:] = x[1:] - x[:-1]
+        v[:, 1:] = x[:, 1:] - x[:, :-1]
         v[~mask] = 0
-        v[1:][~mask[:-1]] = 0
+        v[:, 1:][~mask[:, :-1]] = 0
         parts.append(v)
     if spec.centred:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a channel never seen stays NaN, as in x
-            c = x - np.nanmean(x[mask], axis=0)
+        c = x - nanmean(np.where(mask[..., None], x, np.nan), 1)[:, None]  # a channel never seen stays NaN, as in x
         c[~mask] = 0
         parts.append(c)
-    return np.concatenate(parts, axis=1), mask
+    return np.concatenate(parts, axis=2), mask
+
+
+def prepare(seqs: list[SignSequence], spec: FeatureSpec, chunk: int = 128) -> tuple[np.ndarray, np.ndarray]:
+    """Recordings -> un-normalised model inputs (N, seq_len, F) and masks (N, seq_len); a layout mismatch raises RecordingError.
+
+    Padded in chunks of recordings of similar length, so that one long recording does not pad
+    all the others and memory stays bounded.
+    """
+    for s in seqs:
+        spec.check(s)
+    x = np.zeros((len(seqs), spec.seq_len, spec.num_features), np.float32)
+    mask = np.zeros((len(seqs), spec.seq_len), bool)
+    order = np.argsort([s.num_frames for s in seqs], kind="stable")
+    for i in range(0, len(seqs), chunk):
+        part = order[i : i + chunk]
+        x[part], mask[part] = prepare_batch(SequenceBatch.of([seqs[j] for j in part]), spec)
+    return x, mask
 
 
 class Normalizer:
@@ -225,9 +252,9 @@ class Normalizer:
         self.std = np.asarray(std, np.float32)
 
     @classmethod
-    def fit(cls, xs: list[np.ndarray], masks: list[np.ndarray]) -> "Normalizer":
-        """Fit on (seq_len, F) inputs and their (seq_len,) masks (valid frames only)."""
-        frames = np.concatenate([x[m] for x, m in zip(xs, masks)], axis=0)
+    def fit(cls, x: np.ndarray, mask: np.ndarray) -> "Normalizer":
+        """Fit on (N, seq_len, F) inputs and their (N, seq_len) masks (valid frames only)."""
+        frames = x[mask]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # features never observed: mean 0, std floored below
             mean = np.nan_to_num(np.nanmean(frames, axis=0))
@@ -240,8 +267,8 @@ class Normalizer:
 
     def __call__(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """(..., T, F), (..., T) -> standardised (..., T, F) with padded frames and unseen values at 0."""
-        out = np.nan_to_num((x - self.mean) / self.std)
-        return (out * mask[..., None]).astype(np.float32)
+        out = (x - self.mean) / self.std
+        return np.where(mask[..., None] & np.isfinite(out), out, np.float32(0)).astype(np.float32, copy=False)
 
     def to_dict(self) -> dict:
         return {"mean": self.mean.tolist(), "std": self.std.tolist()}

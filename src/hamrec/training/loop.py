@@ -90,8 +90,7 @@ def prepare_job(cfg: LoopConfig, model_dir: Path, say: Callable[[str], None]) ->
     if face:
         with_face = sum(has_face(index.sequences[s.path]) for s in index.samples)
         say(f"face landmarks in {with_face} of {len(index.samples)} recordings: lips, eyes, brows and nose are features (--no-face-features: leave them out)")
-    xs, ms = zip(*(prepare(index.sequences[s.path], spec) for s in train))
-    normalizer = Normalizer.fit(list(xs), list(ms))
+    normalizer = Normalizer.fit(*prepare([index.sequences[s.path] for s in train], spec))
     trainable = sorted({s.label for s in train})
     untrained = sorted(set(index.classes) - set(trainable))
     if untrained:

@@ -12,9 +12,9 @@ import keras
 import numpy as np
 
 from ..contract import ModelContract
-from ..data.augment import AugmentConfig, augment, channel_spread
+from ..data.augment import AugmentConfig, augment_batch, channel_spread
 from ..data.formats import keypoints as kp
-from ..data.sequence import SignSequence
+from ..data.sequence import SequenceBatch, SignSequence
 
 
 def one_hot(labels: list[str], class_ids: dict[str, int]) -> np.ndarray:
@@ -80,13 +80,10 @@ class AugmentedSampler(keras.utils.PyDataset):
         rng = np.random.default_rng([self.seed, self.epoch, i])
         n = min(self.batch_size, self.draws - i * self.batch_size)
         picks = rng.choice(len(self.seqs), size=n, p=self.p)
-        seqs = []
-        for j in picks:
-            seq = self.seqs[j]
-            if self.augment_cfg is not None and rng.random() < self.p_augment:
-                seq = augment(seq, rng, self.augment_cfg, self.spread)
-            seqs.append(seq)
-        inputs = self.contract.encode(seqs)
+        batch = SequenceBatch.of([self.seqs[j] for j in picks])
+        if self.augment_cfg is not None and self.p_augment > 0:
+            batch = augment_batch(batch, rng, rng.random(n) < self.p_augment, self.augment_cfg, self.spread)
+        inputs = self.contract.encode_batch(batch)
         y = one_hot([self.labels[j] for j in picks], self.class_ids)
         if self.alpha is None:
             return inputs, y

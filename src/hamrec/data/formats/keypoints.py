@@ -69,6 +69,9 @@ MIRROR_PAIRS = (
        for a, b in zip(left, right)]
     + [(INDEX[f"FACE.{a}"], INDEX[f"FACE.{b}"]) for a, b in _FACE_MIDLINE_PAIRS]
 )  # fmt: skip
+#: (147,) the point that takes each point's place in a mirror image: ``data[:, MIRRORED]`` swaps left and right
+MIRRORED = np.arange(NUM_POINTS)
+MIRRORED[[a for a, _ in MIRROR_PAIRS] + [b for _, b in MIRROR_PAIRS]] = [b for _, b in MIRROR_PAIRS] + [a for a, _ in MIRROR_PAIRS]
 
 #: bones for drawing: (from, to) indices into POINTS
 _HAND_BONES = [(0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (5, 9), (9, 10), (10, 11), (11, 12),

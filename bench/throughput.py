@@ -1,0 +1,99 @@
+"""Training throughput in recordings per second: the data side alone, the model alone, and ``fit`` (issue 15).
+
+    python bench/throughput.py                                   # built-in keypoints, dgs11 and Auslan
+    python bench/throughput.py --data builtin --workers 0 1 2    # PyDataset worker threads
+
+Everything comes from the product's own path: ``prepare_job`` reads and splits the data with
+the CLI's defaults, ``Job.sampler`` is the augmenting, class-balanced stream
+``automated_training.py`` trains on, and the model is the default preset compiled as a run
+compiles it. "data" draws one epoch of batches; "model" trains on batches drawn beforehand
+(``train_on_batch``); "fit" is ``model.fit`` over the sampler for one epoch, without
+validation. Each figure is the median of ``--repeats`` epochs after one warm-up epoch.
+
+To compare with an older checkout, run the same file with ``PYTHONPATH=<checkout>/src``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+ROOT = Path(__file__).resolve().parents[1]
+if not os.environ.get("PYTHONPATH"):
+    sys.path.insert(0, str(ROOT / "src"))
+
+DATA = {"builtin": ("builtin", "."), "dgs11": ("dgs11", str(ROOT.parent / "shared" / "data")), "auslan": ("auslan", str(ROOT.parent / "shared" / "data"))}
+
+
+def measure(name: str, workers: int, repeats: int) -> dict:
+    import keras
+
+    from hamrec.model.builder import PRESETS, build_model, compile_model
+    from hamrec.training.config import LoopConfig
+    from hamrec.training.loop import prepare_job
+
+    dataset, root = DATA[name]
+    cfg = LoopConfig(include_datasets=(dataset,), data_root=root)
+    with tempfile.TemporaryDirectory() as tmp:
+        job = prepare_job(cfg, Path(tmp), lambda s: None)
+    train = job.samples("train")
+    sampler = job.sampler(train, cfg, seed=0)
+    if workers:  # PyDataset's own workers: threads, or processes for a negative count
+        sampler._workers, sampler._use_multiprocessing = abs(workers), workers < 0
+    spec = job.contract.spec
+    model = build_model(spec.seq_len, spec.num_features, len(job.index.classes), PRESETS[cfg.model_size])
+    compile_model(model, cfg.lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay)
+    n = len(train)
+
+    def epoch_of_data():
+        return [sampler[i] for i in range(len(sampler))]
+
+    def timed(fn) -> float:
+        fn()  # warm-up
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return n / statistics.median(times)
+
+    batches = epoch_of_data()
+    data = timed(epoch_of_data)
+    model_only = timed(lambda: [model.train_on_batch(*b) for b in batches])
+    fit = timed(lambda: model.fit(sampler, epochs=1, verbose=0))
+    keras.backend.clear_session()
+    return {"data": name, "recordings": n, "features": spec.num_features, "workers": workers,
+            "data rec/s": data, "model rec/s": model_only, "fit rec/s": fit, "fit / model": fit / model_only}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", nargs="+", default=list(DATA), choices=list(DATA))
+    ap.add_argument("--workers", nargs="+", type=int, default=[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--json", help="append the results to this file")
+    args = ap.parse_args()
+    import hamrec
+
+    results = []
+    for name in args.data:
+        for w in args.workers:
+            r = {**measure(name, w, args.repeats), "hamrec": str(Path(hamrec.__file__).parent)}
+            results.append(r)
+            print(f"{name:8s} {r['recordings']:5d} rec, {r['features']:4d} features, workers {w}: data {r['data rec/s']:7.0f} rec/s, "
+                  f"model {r['model rec/s']:5.0f} rec/s, fit {r['fit rec/s']:5.0f} rec/s ({r['fit / model']:.0%} of the model's)", flush=True)  # fmt: skip
+    if args.json:
+        path = Path(args.json)
+        old = json.loads(path.read_text()) if path.is_file() else []
+        path.write_text(json.dumps(old + results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Mean and spread over some axes of float arrays with NaN where values are missing — fast.
+
+numpy's ``nanmean`` / ``nanstd`` copy the array several times and reduce over several axes
+slowly; over a training batch of keypoints (64 recordings x 60 frames x 147 points x 3) they
+cost more than the rest of the batch's augmentation. These sum with ``einsum`` instead: the
+same numbers to float rounding, a few times faster. A slice with nothing seen gives NaN, as
+numpy's do (without the warning).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _axes(x: np.ndarray, axis) -> list[int]:
+    return sorted({a % x.ndim for a in ((axis,) if isinstance(axis, int) else axis)})
+
+
+def nansum(x: np.ndarray, axis) -> np.ndarray:
+    """Sum over ``axis`` (an int or a tuple) treating NaN as 0."""
+    kept = [i for i in range(x.ndim) if i not in _axes(x, axis)]
+    return np.einsum(np.where(np.isnan(x), 0, x), list(range(x.ndim)), kept)
+
+
+def nanmean(x: np.ndarray, axis, keepdims: bool = False) -> np.ndarray:
+    """Mean over ``axis`` of the values that are not NaN; NaN where there are none."""
+    kept = [i for i in range(x.ndim) if i not in _axes(x, axis)]
+    seen = ~np.isnan(x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.einsum(np.where(seen, x, 0), list(range(x.ndim)), kept) / np.einsum(seen.astype(x.dtype), list(range(x.ndim)), kept)
+    return np.expand_dims(mean, tuple(_axes(x, axis))) if keepdims else mean
+
+
+def nanstd(x: np.ndarray, axis) -> np.ndarray:
+    """Standard deviation (ddof 0) over ``axis`` of the values that are not NaN; NaN where there are none."""
+    kept = [i for i in range(x.ndim) if i not in _axes(x, axis)]
+    seen = ~np.isnan(x)
+    count = np.einsum(seen.astype(x.dtype), list(range(x.ndim)), kept)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.expand_dims(np.einsum(np.where(seen, x, 0), list(range(x.ndim)), kept) / count, tuple(_axes(x, axis)))
+        return np.sqrt(np.einsum(np.where(seen, (x - mean) ** 2, 0), list(range(x.ndim)), kept) / count)
+
+
+def nanmedian(x: np.ndarray) -> np.ndarray:
+    """(N, M) -> (N,) median of each row's values that are not NaN; NaN for a row with none."""
+    s = np.sort(x, axis=1)  # NaN sort last
+    n = (~np.isnan(x)).sum(axis=1)
+    lo, hi = np.maximum(n - 1, 0) // 2, np.maximum(n, 1) // 2
+    rows = np.arange(len(x))
+    return np.where(n > 0, (s[rows, lo] + s[rows, hi]) / 2, np.nan)
