@@ -16,14 +16,8 @@ def _axes(x: np.ndarray, axis) -> list[int]:
     return sorted({a % x.ndim for a in ((axis,) if isinstance(axis, int) else axis)})
 
 
-def nansum(x: np.ndarray, axis) -> np.ndarray:
-    """Sum over ``axis`` (an int or a tuple) treating NaN as 0."""
-    kept = [i for i in range(x.ndim) if i not in _axes(x, axis)]
-    return np.einsum(np.where(np.isnan(x), 0, x), list(range(x.ndim)), kept)
-
-
 def nanmean(x: np.ndarray, axis, keepdims: bool = False) -> np.ndarray:
-    """Mean over ``axis`` of the values that are not NaN; NaN where there are none."""
+    """Mean over ``axis`` (an int or a tuple) of the values that are not NaN; NaN where there are none."""
     kept = [i for i in range(x.ndim) if i not in _axes(x, axis)]
     seen = ~np.isnan(x)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -33,12 +27,7 @@ def nanmean(x: np.ndarray, axis, keepdims: bool = False) -> np.ndarray:
 
 def nanstd(x: np.ndarray, axis) -> np.ndarray:
     """Standard deviation (ddof 0) over ``axis`` of the values that are not NaN; NaN where there are none."""
-    kept = [i for i in range(x.ndim) if i not in _axes(x, axis)]
-    seen = ~np.isnan(x)
-    count = np.einsum(seen.astype(x.dtype), list(range(x.ndim)), kept)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.expand_dims(np.einsum(np.where(seen, x, 0), list(range(x.ndim)), kept) / count, tuple(_axes(x, axis)))
-        return np.sqrt(np.einsum(np.where(seen, (x - mean) ** 2, 0), list(range(x.ndim)), kept) / count)
+    return np.sqrt(nanmean((x - nanmean(x, axis, keepdims=True)) ** 2, axis))
 
 
 def nanmedian(x: np.ndarray) -> np.ndarray:

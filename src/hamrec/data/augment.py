@@ -50,11 +50,6 @@ def _unit(data: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(u) & (u > 0), u, 1.0).astype(np.float32)
 
 
-def _channel_stats(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(N, T, P, D) -> (N, 1, P, D) mean and standard deviation over time of every channel, 0 where never seen."""
-    return np.nan_to_num(nanmean(data, 1))[:, None], np.nan_to_num(nanstd(data, 1))[:, None]
-
-
 def channel_spread(seqs: list[SignSequence]) -> np.ndarray:
     """(P, D) standard deviation of every channel over all frames of ``seqs`` (0 where never seen)."""
     frames = np.concatenate([np.where(s.mask[..., None], s.data, np.nan) for s in seqs])
@@ -111,14 +106,11 @@ def _affine(data: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig, on: 
 
 def _mirror(data: np.ndarray, which: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Keypoints (N, T, S, D) of the layout's ``points`` (S,), closed under mirroring: mirror
-    left/right the recordings ``which`` — x reflected about the recording's centre, left and
-    right points swapped."""
+    left/right the recordings ``which`` about each recording's centre."""
     if not which.any():
         return data
     out = data.copy()
-    flipped = data[which][:, :, np.searchsorted(points, kp.MIRRORED[points])]
-    flipped[..., 0] = 2 * nanmean(flipped[..., 0], (1, 2))[:, None, None] - flipped[..., 0]
-    out[which] = flipped
+    out[which] = kp.mirror(data[which], nanmean(data[which][..., 0], (1, 2)), points)
     return out
 
 
@@ -164,10 +156,10 @@ def augment_batch(batch: SequenceBatch, rng: np.random.Generator, on: np.ndarray
         data = _mirror(data, fires(cfg.mirror), seen)
         data[_hide_hand(lengths, rng, fires(cfg.mask_part), p)[:, :, seen]] = np.nan
     else:
-        own = _channel_stats(data)[1]
+        own = np.nan_to_num(nanstd(data, 1))[:, None]  # (N, 1, P, D) each channel's spread over time, 0 where never seen
         data += rng.uniform(-1, 1, (n, 1, len(seen), d)).astype(np.float32) * (own if spread is None else spread[seen]) * fires(cfg.shift)[:, None, None, None]
         gained = fires(cfg.gain)
-        mean = _channel_stats(data[gained])[0]
+        mean = np.nan_to_num(nanmean(data[gained], 1, keepdims=True))
         data[gained] = mean + (data[gained] - mean) * np.exp(rng.normal(0, 0.2, (int(gained.sum()), 1, len(seen), d))).astype(np.float32)
         unit = _unit(data)
     noisy = np.flatnonzero(fires(cfg.noise))

@@ -166,9 +166,7 @@ def _body_normalise(data: np.ndarray, dominant_right: bool = False, face: bool =
         left = np.flatnonzero(_left_dominant(data))
         if len(left):  # the reference is symmetric: its centre stays where it is
             data = data.copy()
-            flipped = data[left][:, :, kp.MIRRORED[: data.shape[2]]]
-            flipped[..., 0] = 2 * centre[left, None, None, 0] - flipped[..., 0]
-            data[left] = flipped
+            data[left] = kp.mirror(data[left], centre[left, 0])
     pos = (data - centre[:, None, None]) / scale[:, None, None, None]
     parts = [pos[:, :, kp.BODY_HANDS], pos[:, :, kp.LEFT_HAND] - pos[:, :, kp.LEFT_HAND.start, None], pos[:, :, kp.RIGHT_HAND] - pos[:, :, kp.RIGHT_HAND.start, None]]
     if face:

@@ -73,6 +73,19 @@ MIRROR_PAIRS = (
 MIRRORED = np.arange(NUM_POINTS)
 MIRRORED[[a for a, _ in MIRROR_PAIRS] + [b for _, b in MIRROR_PAIRS]] = [b for _, b in MIRROR_PAIRS] + [a for a, _ in MIRROR_PAIRS]
 
+
+
+def mirror(data: np.ndarray, centre_x: np.ndarray, points: np.ndarray | None = None) -> np.ndarray:
+    """(K, T, S, D) keypoints -> their mirror images: x reflected about ``centre_x`` (K,), left and right points swapped.
+
+    The S points are the layout's ``points`` (default: its first S), a set closed under mirroring.
+    """
+    points = np.arange(data.shape[2]) if points is None else points
+    out = data[:, :, np.searchsorted(points, MIRRORED[points])]  # a copy
+    out[..., 0] = 2 * centre_x[:, None, None] - out[..., 0]
+    return out
+
+
 #: bones for drawing: (from, to) indices into POINTS
 _HAND_BONES = [(0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (5, 9), (9, 10), (10, 11), (11, 12),
                (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (0, 17), (17, 18), (18, 19), (19, 20)]  # fmt: skip
