@@ -1,4 +1,4 @@
-"""Training throughput in recordings per second: the data side alone, the model alone, and ``fit`` (issue 15).
+"""Training throughput in recordings per second: the data side alone, the model alone, ``fit``, and the command (issue 15).
 
     python bench/throughput.py                                   # built-in keypoints, dgs11 and Auslan
     python bench/throughput.py --data builtin --workers 0 1 2    # PyDataset worker threads
@@ -9,6 +9,10 @@ the CLI's defaults, ``Job.sampler`` is the augmenting, class-balanced stream
 compiles it. "data" draws one epoch of batches; "model" trains on batches drawn beforehand
 (``train_on_batch``); "fit" is ``model.fit`` over the sampler for one epoch, without
 validation. Each figure is the median of ``--repeats`` epochs after one warm-up epoch.
+"command" is what a user gets: ``automated_training.py`` in a subprocess, all classes in one
+run of ``--repeats`` + 1 epochs, training recordings drawn divided by the run's wall time as
+``training_summary.json`` reports it (so the first epoch's compilation, every epoch's
+validation and checkpoints are in it).
 
 To compare with an older checkout, run the same file with ``PYTHONPATH=<checkout>/src``.
 """
@@ -19,6 +23,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,16 +38,31 @@ DATA = {"builtin": ("builtin", "."), "dgs11": ("dgs11", str(ROOT.parent / "share
 
 
 def measure(name: str, workers: int, repeats: int) -> dict:
-    import keras
-
-    from hamrec.model.builder import PRESETS, build_model, compile_model
     from hamrec.training.config import LoopConfig
     from hamrec.training.loop import prepare_job
 
     dataset, root = DATA[name]
     cfg = LoopConfig(include_datasets=(dataset,), data_root=root)
     with tempfile.TemporaryDirectory() as tmp:
-        job = prepare_job(cfg, Path(tmp), lambda s: None)
+        job = prepare_job(cfg, Path(tmp), lambda s: None)  # its recordings stay in tmp's store
+        return {**_measure(job, cfg, workers, repeats), "command rec/s": command(dataset, root, repeats + 1, Path(tmp) / "command")}
+
+
+def command(dataset: str, root: str, epochs: int, model_dir: Path) -> float:
+    """Training recordings per second of an ``automated_training.py`` run of ``epochs`` epochs."""
+    cmd = [sys.executable, str(ROOT / "automated_training.py"), "--include-datasets", dataset, "--data-root", root, "--model-dir", str(model_dir),
+           "--log-file", str(model_dir.with_suffix(".log")), "--epochs", str(epochs), "--max-classes-per-batch", "0", "--no-refit", "--no-restart", "--no-run-inference"]  # fmt: skip
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = json.loads((model_dir / "training_summary.json").read_text())["training_runs"][0]
+    split = json.loads((model_dir / ".resume" / "split.json").read_text())
+    return sum(v == "train" for v in split.values()) * run["epochs_run"] / run["wall_time"]
+
+
+def _measure(job, cfg, workers: int, repeats: int) -> dict:
+    import keras
+
+    from hamrec.model.builder import PRESETS, build_model, compile_model
+
     train = job.samples("train")
     sampler = job.sampler(train, cfg, seed=0)
     if workers:  # PyDataset's own workers: threads, or processes for a negative count
@@ -69,7 +89,7 @@ def measure(name: str, workers: int, repeats: int) -> dict:
     model_only = timed(lambda: [model.train_on_batch(*b) for b in batches])
     fit = timed(lambda: model.fit(sampler, epochs=1, verbose=0))
     keras.backend.clear_session()
-    return {"data": name, "recordings": n, "features": spec.num_features, "workers": workers,
+    return {"recordings": n, "features": spec.num_features, "workers": workers,
             "data rec/s": data, "model rec/s": model_only, "fit rec/s": fit, "fit / model": fit / model_only}  # fmt: skip
 
 
@@ -85,10 +105,11 @@ def main() -> None:
     results = []
     for name in args.data:
         for w in args.workers:
-            r = {**measure(name, w, args.repeats), "hamrec": str(Path(hamrec.__file__).parent)}
+            r = {"data": name, **measure(name, w, args.repeats), "hamrec": str(Path(hamrec.__file__).parent)}
             results.append(r)
             print(f"{name:8s} {r['recordings']:5d} rec, {r['features']:4d} features, workers {w}: data {r['data rec/s']:7.0f} rec/s, "
-                  f"model {r['model rec/s']:5.0f} rec/s, fit {r['fit rec/s']:5.0f} rec/s ({r['fit / model']:.0%} of the model's)", flush=True)  # fmt: skip
+                  f"model {r['model rec/s']:5.0f} rec/s, fit {r['fit rec/s']:5.0f} rec/s ({r['fit / model']:.0%} of the model's), "
+                  f"command {r['command rec/s']:5.0f} rec/s", flush=True)  # fmt: skip
     if args.json:
         path = Path(args.json)
         old = json.loads(path.read_text()) if path.is_file() else []

@@ -132,6 +132,15 @@ def test_balanced_sampler_draws_classes_equally():
     assert abs(y[:, 1].mean() - 0.5) < 0.05
 
 
+def test_steps_per_epoch_sets_the_epoch_length():
+    seqs = [SignSequence(np.ones((5, 1, 1)), np.ones((5, 1), bool), 30, "array", ["a"], f"f{i}") for i in range(12)]
+    contract = ModelContract([], {}, FeatureSpec("array", 1, 1, seq_len=4, velocity=False), Normalizer([0], [1]))
+    one_pass = AugmentedSampler(seqs, ["a"] * 12, {"a": 0}, contract, batch_size=5, augment_factor=0)
+    assert len(one_pass) == 3  # 12 recordings in batches of 5
+    longer = AugmentedSampler(seqs, ["a"] * 12, {"a": 0}, contract, batch_size=5, augment_factor=0, steps=7)
+    assert len(longer) == 7 and len(longer[6][1]) == 5  # every batch full: draws are with replacement
+
+
 def test_unbalanced_drawing_weights_rare_classes_by_frequency():
     seqs = [SignSequence(np.ones((5, 1, 1)), np.ones((5, 1), bool), 30, "array", ["a"], f"f{i}") for i in range(12)]
     labels = ["big"] * 9 + ["small"] * 3

@@ -147,7 +147,7 @@ def test_train_run_returns_structured_result_and_writes_csv(tmp_path):
     model = build_model(12, 4, 3, TINY)
     compile_model(model, 3e-3)
     saved = []
-    res = train_run(model, ArrayData(x, y), (x, y), RunConfig(epochs=40, patience=3, lr=3e-3, warmup_epochs=1, stop_at=1.0),
+    res = train_run(model, ArrayData(x, y), ArrayData(x, y, 256), RunConfig(epochs=40, patience=3, lr=3e-3, warmup_epochs=1, stop_at=1.0),
                     tmp_path / "run.csv", tmp_path / "backup", tmp_path / "latest.keras", lambda m, p: saved.append(p), log=lambda s: None)  # fmt: skip
     assert res.outcome in ("threshold_reached", "early_stopped") and res.val_top1 is not None
     assert 0 <= res.val_top1 <= res.val_top2 <= res.val_top3 <= 1
@@ -170,10 +170,10 @@ def test_a_resumed_run_draws_the_data_of_the_epoch_it_resumes_at(tmp_path):
     compile_model(model, 1e-3)
     drawn: list[int] = []
     cfg = RunConfig(epochs=2, patience=50, lr=1e-3, warmup_epochs=0)
-    train_run(model, Recording(x, y), (x, y), cfg, tmp_path / "r.csv", tmp_path / "backup", log=lambda s: None)
+    train_run(model, Recording(x, y), ArrayData(x, y, 256), cfg, tmp_path / "r.csv", tmp_path / "backup", log=lambda s: None)
     assert sorted(set(drawn)) == [0, 1]
     drawn.clear()  # a new process would start here: same backup folder, more epochs
-    train_run(model, Recording(x, y), (x, y), replace(cfg, epochs=4), tmp_path / "r.csv", tmp_path / "backup", log=lambda s: None)
+    train_run(model, Recording(x, y), ArrayData(x, y, 256), replace(cfg, epochs=4), tmp_path / "r.csv", tmp_path / "backup", log=lambda s: None)
     assert sorted(set(drawn)) == [2, 3]  # continued at epoch 2 with epoch 2's random stream, not epoch 0's
 
 
@@ -183,7 +183,7 @@ def test_two_classes_train(tmp_path):
     x2, y2 = {k: v[keep] for k, v in x.items()}, y[keep][:, :2]
     model = build_model(12, 4, 2, TINY)
     compile_model(model, 1e-3)  # top-3 of two classes: every class, not an error
-    res = train_run(model, ArrayData(x2, y2), (x2, y2), RunConfig(epochs=2, patience=5), tmp_path / "r.csv", tmp_path / "b", log=lambda s: None)
+    res = train_run(model, ArrayData(x2, y2), ArrayData(x2, y2, 256), RunConfig(epochs=2, patience=5), tmp_path / "r.csv", tmp_path / "b", log=lambda s: None)
     assert res.outcome != "failed", res.error
     assert res.val_top3 == 1.0
 
@@ -194,7 +194,7 @@ def test_train_run_early_stopping_fires_on_a_stall(tmp_path):
     y = np.eye(4, dtype=np.float32)[rng.integers(0, 4, 40)]  # labels are noise: val accuracy cannot keep improving
     model = build_model(8, 3, 4, TINY)
     compile_model(model, 1e-3)
-    res = train_run(model, ArrayData(x, y), (x, y), RunConfig(epochs=60, patience=2, lr=1e-3, warmup_epochs=0),
+    res = train_run(model, ArrayData(x, y), ArrayData(x, y, 256), RunConfig(epochs=60, patience=2, lr=1e-3, warmup_epochs=0),
                     tmp_path / "r.csv", tmp_path / "b", log=lambda s: None)  # fmt: skip
     assert res.early_stopped and res.outcome == "early_stopped" and res.epochs_run < 60
 
@@ -204,7 +204,7 @@ def test_train_run_failure_is_a_failed_result(tmp_path):
     model = build_model(12, 4, 3, TINY)
     compile_model(model, 1e-3)
     bad = ArrayData(x, y[:, :2])  # wrong label width: fit raises
-    res = train_run(model, bad, (x, y), RunConfig(epochs=2, patience=1), tmp_path / "r.csv", tmp_path / "b", log=lambda s: None)
+    res = train_run(model, bad, ArrayData(x, y, 256), RunConfig(epochs=2, patience=1), tmp_path / "r.csv", tmp_path / "b", log=lambda s: None)
     assert res.outcome == "failed" and res.val_top1 is None and res.error
 
 

@@ -50,4 +50,9 @@ def configure(gpu: bool = False, threads: int | None = None) -> str:
                 return f"GPU: {torch.cuda.get_device_name(0)} (torch)"
             return "--gpu was given but no CUDA GPU is available to torch: training on the CPU"
         return f"CPU ({torch.get_num_threads()} threads, torch)"
+    if backend == "jax":
+        import jax
+
+        devices = jax.local_devices()
+        return f"{len(devices)} {devices[0].platform.upper()} device{'s' if len(devices) > 1 else ''} (jax)"
     return f"{'GPU if available' if gpu else 'CPU'} ({backend})"

@@ -37,3 +37,40 @@ def nanmedian(x: np.ndarray) -> np.ndarray:
     lo, hi = np.maximum(n - 1, 0) // 2, np.maximum(n, 1) // 2
     rows = np.arange(len(x))
     return np.where(n > 0, (s[rows, lo] + s[rows, hi]) / 2, np.nan)
+
+
+class RunningStats:
+    """Mean and spread (ddof 0) of every column, NaN skipped, over rows that arrive in chunks.
+
+    Statistics over a whole training split (every frame of every recording) then need memory
+    for one chunk only, whatever the number of recordings; chunks are merged with Chan et al.'s
+    pairwise update in float64, so the result is the one-pass figure to float rounding.
+    """
+
+    def __init__(self):
+        self.n = self.mean = self.m2 = None
+
+    def update(self, rows: np.ndarray) -> None:
+        """Add (N, ...) rows; NaN is missing."""
+        x = np.asarray(rows, np.float64)
+        seen = ~np.isnan(x)
+        n = seen.sum(0).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(seen, x, 0).sum(0) / n
+            m2 = np.where(seen, (x - mean) ** 2, 0).sum(0)
+        mean, m2 = np.where(n > 0, mean, 0), np.where(n > 0, m2, 0)
+        if self.n is None:
+            self.n, self.mean, self.m2 = n, mean, m2
+            return
+        total = self.n + n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            delta = np.where(total > 0, mean - self.mean, 0)
+            share = np.where(total > 0, n / total, 0)
+            self.m2 = self.m2 + m2 + delta**2 * self.n * share
+        self.mean = self.mean + delta * share
+        self.n = total
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, std) per column; NaN where nothing was seen."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.n > 0, self.mean, np.nan), np.where(self.n > 0, np.sqrt(self.m2 / self.n), np.nan)

@@ -17,11 +17,12 @@ hand hidden for up to 30 % of the frames.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..nanstats import nanmean, nanstd
+from ..nanstats import RunningStats, nanmean, nanstd
 from .formats import keypoints as kp
 from .sequence import SequenceBatch, SignSequence
 
@@ -50,10 +51,12 @@ def _unit(data: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(u) & (u > 0), u, 1.0).astype(np.float32)
 
 
-def channel_spread(seqs: list[SignSequence]) -> np.ndarray:
-    """(P, D) standard deviation of every channel over all frames of ``seqs`` (0 where never seen)."""
-    frames = np.concatenate([np.where(s.mask[..., None], s.data, np.nan) for s in seqs])
-    return np.nan_to_num(nanstd(frames, 0))
+def channel_spread(seqs: Sequence[SignSequence], chunk: int = 256) -> np.ndarray:
+    """(P, D) standard deviation of every channel over all frames of ``seqs`` (0 where never seen), a chunk of recordings at a time."""
+    stats = RunningStats()
+    for i in range(0, len(seqs), chunk):
+        stats.update(np.concatenate([np.where(s.mask[..., None], s.data, np.nan) for s in seqs[i : i + chunk]]))
+    return np.nan_to_num(stats.result()[1]).astype(np.float32)
 
 
 def time_index(lengths: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig, on: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -49,7 +49,7 @@ class RecordingCache:
             except Exception:  # a damaged cache entry is re-read from the source
                 entry.unlink(missing_ok=True)
         seq = load_recording(path)
-        info = {"fps": seq.fps, "layout": seq.layout, "points": seq.points, "meta": _plain(seq.meta)}
+        info = {"fps": seq.fps, "layout": seq.layout, "points": seq.points, "meta": plain_meta(seq.meta)}
         self.folder.mkdir(parents=True, exist_ok=True)
         with atomic_path(entry) as tmp:
             with open(tmp, "wb") as f:
@@ -57,5 +57,6 @@ class RecordingCache:
         return seq
 
 
-def _plain(meta: dict) -> dict:
+def plain_meta(meta: dict) -> dict:
+    """The JSON-ready part of a recording's ``meta`` (strings and numbers)."""
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in meta.items() if isinstance(v, (str, int, float, bool, np.generic))}

@@ -10,13 +10,14 @@ from __future__ import annotations
 import collections
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 
 from .cache import RecordingCache
 from .datasets import DatasetError, Sample, resolve, scan
 from .sequence import RecordingError, SignSequence
+from .store import RecordingView, StoreWriter
 
 SPLITS = ("train", "val", "test")
 
@@ -27,7 +28,8 @@ class DatasetIndex:
 
     Attributes:
         samples: usable samples, in a deterministic order.
-        sequences: path -> the recording, read once.
+        sequences: path -> the recording, read once: in memory, or a
+            :class:`~hamrec.data.store.RecordingStore` on disk that reads it back when asked.
         classes: the one label space, sorted; class i is output i of every model.
         label_info: label -> {"gloss", "hamnosys"} when a dataset gave them.
         layout: (layout name, points, dims) shared by all recordings.
@@ -35,11 +37,15 @@ class DatasetIndex:
     """
 
     samples: list[Sample]
-    sequences: dict[str, SignSequence]
+    sequences: Mapping[str, SignSequence]
     classes: list[str]
     label_info: dict[str, dict]
     layout: tuple[str, int, int]
     skipped: list[dict] = field(default_factory=list)
+
+    def recordings(self, samples: list[Sample]) -> RecordingView:
+        """The recordings of ``samples``, in order, read only when asked for (a batch at a time from a store)."""
+        return RecordingView(self.sequences, [s.path for s in samples])
 
     def counts(self) -> dict[str, int]:
         return dict(sorted(collections.Counter(s.label for s in self.samples).items()))
@@ -52,8 +58,10 @@ def build_index(
     min_samples: int = 1,
     min_length: int = 2,
     log: Callable[[str], None] = print,
+    store: StoreWriter | None = None,
 ) -> DatasetIndex:
-    """Scan and read the datasets named in ``entries``.
+    """Scan and read the datasets named in ``entries``; with ``store``, every recording goes to
+    disk as it is read and memory holds none of them.
 
     Raises:
         DatasetError: a dataset is missing or empty, the layouts cannot be mixed, or nothing usable remains.
@@ -67,7 +75,7 @@ def build_index(
         samples += found
         skipped += bad
 
-    sequences: dict[str, SignSequence] = {}
+    sequences: dict[str, SignSequence] | StoreWriter = {} if store is None else store
     usable: list[Sample] = []
     layouts: dict[tuple[str, int, int], list[str]] = collections.defaultdict(list)
     for s in samples:
@@ -103,7 +111,8 @@ def build_index(
     for info in label_info.values():
         if info["hamnosys"]:
             info.update(_notation(info["hamnosys"]))
-    return DatasetIndex(usable, sequences, classes, label_info, next(iter(layouts)), skipped)
+    stored = sequences.finish() if isinstance(sequences, StoreWriter) else sequences
+    return DatasetIndex(usable, stored, classes, label_info, next(iter(layouts)), skipped)
 
 
 def _notation(text: str) -> dict:

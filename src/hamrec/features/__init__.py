@@ -7,6 +7,6 @@ centred values; :class:`Normalizer` holds the training-split statistics that tra
 the model, so inference never refits anything.
 """
 
-from .extract import FeatureSpec, Normalizer, extract, fix_length, has_face, prepare, prepare_batch
+from .extract import FeatureSpec, Normalizer, extract, fix_length, has_face, prepare, prepare_batch, prepare_chunks
 
-__all__ = ["FeatureSpec", "Normalizer", "extract", "fix_length", "has_face", "prepare", "prepare_batch"]
+__all__ = ["FeatureSpec", "Normalizer", "extract", "fix_length", "has_face", "prepare", "prepare_batch", "prepare_chunks"]

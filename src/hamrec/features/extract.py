@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from ..data.formats import keypoints as kp
 from ..data.sequence import RecordingError, SequenceBatch, SignSequence
-from ..nanstats import nanmean, nanmedian, nanstd
+from ..nanstats import RunningStats, nanmean, nanmedian, nanstd
 
 
 @dataclass(frozen=True)
@@ -222,21 +222,30 @@ def prepare_batch(batch: SequenceBatch, spec: FeatureSpec) -> tuple[np.ndarray, 
     return np.concatenate(parts, axis=2), mask
 
 
-def prepare(seqs: list[SignSequence], spec: FeatureSpec, chunk: int = 128) -> tuple[np.ndarray, np.ndarray]:
-    """Recordings -> un-normalised model inputs (N, seq_len, F) and masks (N, seq_len); a layout mismatch raises RecordingError.
-
-    Padded in chunks of recordings of similar length, so that one long recording does not pad
-    all the others and memory stays bounded.
-    """
-    for s in seqs:
-        spec.check(s)
+def prepare(seqs: Sequence[SignSequence], spec: FeatureSpec, chunk: int = 128) -> tuple[np.ndarray, np.ndarray]:
+    """Recordings -> un-normalised model inputs (N, seq_len, F) and masks (N, seq_len); a layout mismatch raises RecordingError."""
     x = np.zeros((len(seqs), spec.seq_len, spec.num_features), np.float32)
     mask = np.zeros((len(seqs), spec.seq_len), bool)
-    order = np.argsort([s.num_frames for s in seqs], kind="stable")
+    for part, xs, ms in prepare_chunks(seqs, spec, chunk):
+        x[part], mask[part] = xs, ms
+    return x, mask
+
+
+def prepare_chunks(seqs: Sequence[SignSequence], spec: FeatureSpec, chunk: int = 128) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """:func:`prepare` a chunk at a time: (positions in ``seqs``, (n, seq_len, F) inputs, (n, seq_len) masks).
+
+    Chunks hold recordings of similar length, so that one long recording does not pad all the
+    others, and only one chunk is in memory: ``seqs`` may be a view of a store on disk (its
+    ``lengths`` then come without reading the recordings).
+    """
+    lengths = seqs.lengths if hasattr(seqs, "lengths") else [s.num_frames for s in seqs]
+    order = np.argsort(lengths, kind="stable")
     for i in range(0, len(seqs), chunk):
         part = order[i : i + chunk]
-        x[part], mask[part] = prepare_batch(SequenceBatch.of([seqs[j] for j in part]), spec)
-    return x, mask
+        batch = [seqs[j] for j in part]
+        for s in batch:
+            spec.check(s)
+        yield (part, *prepare_batch(SequenceBatch.of(batch), spec))
 
 
 class Normalizer:
@@ -252,11 +261,15 @@ class Normalizer:
     @classmethod
     def fit(cls, x: np.ndarray, mask: np.ndarray) -> "Normalizer":
         """Fit on (N, seq_len, F) inputs and their (N, seq_len) masks (valid frames only)."""
-        frames = x[mask]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # features never observed: mean 0, std floored below
-            mean = np.nan_to_num(np.nanmean(frames, axis=0))
-            std = np.nan_to_num(np.nanstd(frames, axis=0))
+        return cls.fit_chunks([(x, mask)])
+
+    @classmethod
+    def fit_chunks(cls, chunks: Iterable[tuple[np.ndarray, np.ndarray]]) -> "Normalizer":
+        """Fit on (inputs, masks) chunks as :meth:`fit` does on all at once, holding one chunk in memory."""
+        stats = RunningStats()
+        for x, mask in chunks:
+            stats.update(x[mask])
+        mean, std = (np.nan_to_num(v) for v in stats.result())  # features never observed: mean 0, std floored below
         # A feature that barely varies (MediaPipe's wrist z is about 1e-5) carries no information, and
         # dividing by its spread would magnify any noise into the largest input: floor the divisor at
         # a hundredth of the typical feature's spread.

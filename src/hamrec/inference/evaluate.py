@@ -48,19 +48,23 @@ def metrics_from(rec: Recognizer, labels: list[str], probs: np.ndarray, files: l
     }
 
 
-def _evaluate(rec: Recognizer, samples: list[tuple[str, str]], split: str, cache: RecordingCache) -> dict:
-    seqs, labels, files, skipped = [], [], [], []
-    for path, label in samples:
+def _evaluate(rec: Recognizer, samples: list[tuple[str, str]], split: str, cache: RecordingCache, chunk: int = 256) -> dict:
+    """Read and recognise ``samples`` a chunk at a time (memory holds one chunk of recordings), then score."""
+    seqs, labels, files, skipped, probs = [], [], [], [], []
+    for i, (path, label) in enumerate(samples):
         try:
             seq = cache.load(path)
             rec.spec.check(seq)
         except RecordingError as e:
             skipped.append({"file": path, "reason": str(e)})
-            continue
-        seqs.append(seq)
-        labels.append(label)
-        files.append(path)
-    probs = rec.probabilities(seqs) if seqs else np.zeros((0, len(rec.classes)), np.float32)
+        else:
+            seqs.append(seq)
+            labels.append(label)
+            files.append(path)
+        if seqs and (len(seqs) == chunk or i == len(samples) - 1):
+            probs.append(rec.probabilities(seqs))
+            seqs = []
+    probs = np.concatenate(probs) if probs else np.zeros((0, len(rec.classes)), np.float32)
     return metrics_from(rec, labels, probs, files, skipped, split)
 
 

@@ -26,6 +26,8 @@ class LoopConfig:
     """Everything ``automated_training.py`` takes; ``--help`` prints each option with its default."""
 
     epochs: int = option(500, "Maximum epochs per training run", positive_int)
+    steps_per_epoch: int = option(0, "Training batches per epoch (0: as many as one pass over the training recordings takes); "
+                                  "on a large dataset a smaller number validates and checkpoints more often", non_negative_int)  # fmt: skip
     patience: int = option(30, "Epochs without a better val top-1 before early stopping", positive_int)
     lr: float = option(0.002, "Peak learning rate (after warm-up; plateaus cut it)", positive_float)
     include_datasets: tuple[str, ...] = option((), "Datasets to include: names under --data-root or paths. None given: the seed's "
@@ -35,6 +37,8 @@ class LoopConfig:
     restart: bool = option(True, "Restart a stalled run from its best weights with a changed learning rate (--no-restart: one run per class batch)")
     run_inference: bool = option(True, "Run inference and draw the results on the held-out split after training")
     gpu: bool = option(False, "Use a GPU if available")
+    distribute: bool = option(False, "Data-parallel training over every device Keras sees (keras.distribution.DataParallel; needs "
+                              "KERAS_BACKEND=jax); several hosts join through KERAS_DISTRIBUTION_* variables (README)")  # fmt: skip
     augment_factor: int = option(15, "Augmented versions per original recording (0: no augmentation)", non_negative_int)
     data_root: str = option("datasets", "Folder where named datasets live (a dataset NAME is DATA_ROOT/NAME)")
     model_dir: str = option("models/hamnosys/main_model", "Output folder for models, summary, logs and plots")
@@ -74,6 +78,8 @@ class LoopConfig:
     val_groups: tuple[str, ...] = option((), "Groups held out for validation", nargs="+", metavar="GROUP")
     cache_dir: str | None = field(default_factory=lambda: str(default_cache_dir()),
                                   metadata={"help": "Where read recordings are cached (default ~/.cache/hamrec/recordings)"})  # fmt: skip
+    stream: bool = option(True, "Keep the recordings in a store on disk (MODEL_DIR/.resume/store) and read each batch from it, so memory "
+                          "does not grow with the dataset (--no-stream: hold them all in memory)")  # fmt: skip
     fresh: bool = option(False, "Discard an earlier training in --model-dir instead of resuming it", action="store_true")
 
     def fingerprint(self) -> dict:

@@ -24,7 +24,8 @@ from ..data.cache import RecordingCache
 from ..data.datasets import DatasetError
 from ..contract import ModelContract
 from ..data.index import DatasetIndex, build_index, check_no_leak, class_batches, make_split
-from ..features import FeatureSpec, Normalizer, has_face, prepare
+from ..data.store import StoreWriter
+from ..features import FeatureSpec, Normalizer, has_face, prepare_chunks
 from ..model_dir import BEST, LATEST, LOGS, RESUME, SUMMARY, VIS
 from .config import LoopConfig
 from .lock import DirLock
@@ -55,18 +56,29 @@ class Job:
         return {c: i for i, c in enumerate(self.index.classes)}
 
     def sampler(self, samples, cfg: LoopConfig, seed: int):
-        """The augmenting, class-balanced training stream over ``samples``."""
+        """The augmenting, class-balanced training stream over ``samples`` (this host's share of it, on several)."""
+        from .distribute import batch_multiple, process
         from .pipeline import AugmentedSampler
 
         return AugmentedSampler(
-            [self.index.sequences[s.path] for s in samples], [s.label for s in samples], self.class_ids, self.contract,
+            self.index.recordings(samples), [s.label for s in samples], self.class_ids, self.contract,
             batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=seed,
+            steps=cfg.steps_per_epoch, multiple=batch_multiple(), host=process()[0],
         )  # fmt: skip
+
+    def validation(self, samples):
+        """The validation data of a run over ``samples``: unaugmented batches, encoded when asked for."""
+        from .distribute import batch_multiple, eval_batch_size
+        from .pipeline import EncodedBatches
+
+        return EncodedBatches(self.index.recordings(samples), [s.label for s in samples], self.class_ids, self.contract,
+                              batch_size=eval_batch_size(), multiple=batch_multiple())  # fmt: skip
 
 
 def prepare_job(cfg: LoopConfig, model_dir: Path, say: Callable[[str], None]) -> Job:
     """Read the data, make (or reload) the split, fit normalisation on the training split."""
-    index = build_index(list(cfg.include_datasets), cfg.data_root, RecordingCache(cfg.cache_dir), cfg.min_samples, cfg.min_length, say)
+    store = StoreWriter(model_dir / RESUME / "store") if cfg.stream else None
+    index = build_index(list(cfg.include_datasets), cfg.data_root, RecordingCache(cfg.cache_dir), cfg.min_samples, cfg.min_length, say, store)
     split_file = model_dir / RESUME / "split.json"
     if split_file.is_file():
         split = json.loads(split_file.read_text())
@@ -84,13 +96,13 @@ def prepare_job(cfg: LoopConfig, model_dir: Path, say: Callable[[str], None]) ->
         raise DatasetError("the validation split is empty: too few groups or recordings; add data or set --val-groups")
     layout, points, dims = index.layout
     train = [s for s in index.samples if split[s.path] == "train"]
-    face = cfg.face_features and any(has_face(index.sequences[s.path]) for s in train)
+    face = cfg.face_features and any(has_face(seq) for seq in index.recordings(train))
     spec = FeatureSpec(layout, points, dims, seq_len=cfg.seq_len, centred=cfg.centred_features, absolute=cfg.absolute_features,
                        dominant_right=cfg.dominant_right, face=face)  # fmt: skip
     if face:
-        with_face = sum(has_face(index.sequences[s.path]) for s in index.samples)
+        with_face = sum(has_face(seq) for seq in index.recordings(index.samples))
         say(f"face landmarks in {with_face} of {len(index.samples)} recordings: lips, eyes, brows and nose are features (--no-face-features: leave them out)")
-    normalizer = Normalizer.fit(*prepare([index.sequences[s.path] for s in train], spec))
+    normalizer = Normalizer.fit_chunks((x, mask) for _, x, mask in prepare_chunks(index.recordings(train), spec))
     trainable = sorted({s.label for s in train})
     untrained = sorted(set(index.classes) - set(trainable))
     if untrained:
@@ -147,14 +159,18 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, train_fn) -> dict:
     device = backend.configure(gpu=cfg.gpu)
     import keras
 
+    from . import distribute
+
+    parallel = distribute.setup(cfg.distribute)
+    distribute.check_batch_size(cfg.batch_size)
+
     from ..model.builder import PRESETS, build_model
-    from .pipeline import one_hot
     from .run import train_run
 
     train_fn = train_fn or train_run
     summary = Summary.load_or_new(model_dir, cfg.fingerprint())
     resumed = bool(summary.data["training_runs"])
-    log.info(f"hamrec training in {model_dir} on {device}" + (f" — resuming after {len(summary.data['training_runs'])} finished runs" if resumed else ""), extra=MAIN)
+    log.info(f"hamrec training in {model_dir} on {device}" + (f", {parallel}" if parallel else "") + (f" — resuming after {len(summary.data['training_runs'])} finished runs" if resumed else ""), extra=MAIN)
     (model_dir / LOGS).mkdir(exist_ok=True)
     (model_dir / VIS).mkdir(exist_ok=True)
     job = prepare_job(cfg, model_dir, log.info)
@@ -171,14 +187,13 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, train_fn) -> dict:
     job.contract.info["model_config"] = model_cfg.to_dict()
     keras.utils.set_random_seed(cfg.seed)
     model = build_model(job.contract.spec.seq_len, job.contract.spec.num_features, len(job.index.classes), model_cfg)
-    class_ids = job.class_ids
     best_path = model_dir / BEST
     seen: list[str] = []
 
     for b, batch_classes in enumerate(job.plan):
         seen = seen + batch_classes
         val_s = job.samples("val", set(seen))
-        val_data = (job.contract.encode([job.index.sequences[s.path] for s in val_s]), one_hot([s.label for s in val_s], class_ids))
+        val_data = job.validation(val_s)
 
         attempt, lr = 0, cfg.lr
         while True:
@@ -221,7 +236,7 @@ def _calibrate_open_set(model_dir: Path, job: Job, summary: Summary, model) -> N
     if not val_s:
         return
     model.load_weights(model_dir / BEST)
-    probs = Recognizer(model, job.contract).probabilities([job.index.sequences[s.path] for s in val_s])
+    probs = Recognizer(model, job.contract).probabilities(job.index.recordings(val_s))
     summary.data["open_set"] = {**calibrate(probs), "chosen_by": best["run_id"]}
     summary.save()
     log.info(f"open set: a recording counts as a known sign when its score reaches {summary.data['open_set']['threshold']:.3f}, "
@@ -260,7 +275,7 @@ def _attempt(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model
     train_s = job.samples("train", set(seen))
     save = replace(job.contract, classes_trained=seen).save
     with run_logging(model_dir / LOGS / f"{run_id}.log"):
-        log.info(f"{run_id}: {len(seen)} classes ({len(batch_classes)} new), {len(train_s)} train / {len(val_data[1])} val recordings, lr {lr:.2e}",
+        log.info(f"{run_id}: {len(seen)} classes ({len(batch_classes)} new), {len(train_s)} train / {len(job.samples('val', set(seen)))} val recordings, lr {lr:.2e}",
                  extra=MAIN)  # fmt: skip
         data = job.sampler(train_s, cfg, seed)
         # earlier class batches are stepping stones and stop at the threshold; the run over all

@@ -1,4 +1,5 @@
-"""Feeding recordings to Keras: one-hot targets and an augmenting sampler for training.
+"""Feeding recordings to Keras: one-hot targets, an augmenting sampler for training and plain
+batches for validation, both reading their recordings only when a batch is asked for.
 
 Recordings become model inputs only through :meth:`hamrec.contract.ModelContract.encode`,
 here as in inference.
@@ -7,6 +8,7 @@ here as in inference.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import keras
 import numpy as np
@@ -27,7 +29,8 @@ def one_hot(labels: list[str], class_ids: dict[str, int]) -> np.ndarray:
 class AugmentedSampler(keras.utils.PyDataset):
     """Training batches drawn on the fly: class-balanced, each draw a new random augmentation.
 
-    One epoch is one pass: as many draws as there are training recordings. The stream has the
+    One epoch is one pass: as many draws as there are training recordings, or ``steps``
+    batches when given (``--steps-per-epoch``). The stream has the
     make-up of the seed's F-fold augmented set — one original to ``augment_factor`` augmented
     versions — but every augmented version is new and nothing is stored, so F changes what the
     model sees, not how long an epoch takes. With ``balance``, classes are drawn equally often
@@ -35,11 +38,13 @@ class AugmentedSampler(keras.utils.PyDataset):
     Batch ``i`` of epoch ``e`` uses the random stream ``(seed, e, i)``, so the data are the
     same from run to run and from worker to worker. ``epoch`` is set by the training run at the
     start of every epoch (not counted here), so a run resumed at epoch ``e`` draws epoch ``e``'s data.
+    For data-parallel training every batch has a multiple of ``multiple`` (the devices) rows,
+    and on several hosts host ``h`` draws from the streams ``(seed, e, i, h)``, its own share.
     """
 
     def __init__(
         self,
-        seqs: list[SignSequence],
+        seqs: Sequence[SignSequence],
         labels: list[str],
         class_ids: dict[str, int],
         contract: ModelContract,
@@ -48,6 +53,9 @@ class AugmentedSampler(keras.utils.PyDataset):
         augment_cfg: AugmentConfig | None = AugmentConfig(),
         balance: bool = True,
         seed: int = 0,
+        steps: int = 0,
+        multiple: int = 1,
+        host: int = 0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -56,9 +64,10 @@ class AugmentedSampler(keras.utils.PyDataset):
         self.seqs, self.labels, self.class_ids = seqs, labels, class_ids
         self.contract, self.batch_size = contract, batch_size
         self.augment_cfg, self.seed = augment_cfg, seed
+        self.multiple, self.host = multiple, host
         if augment_factor < 0:
             raise ValueError(f"--augment-factor: got {augment_factor}; expected 0 (no augmentation) or more")
-        self.draws = len(seqs)
+        self.draws = steps * batch_size if steps else len(seqs)  # recordings per epoch
         self.p_augment = augment_factor / (augment_factor + 1)
         counts: dict[str, int] = {}
         for label in labels:
@@ -77,8 +86,9 @@ class AugmentedSampler(keras.utils.PyDataset):
         return math.ceil(self.draws / self.batch_size)
 
     def __getitem__(self, i: int):
-        rng = np.random.default_rng([self.seed, self.epoch, i])
+        rng = np.random.default_rng([self.seed, self.epoch, i] + ([self.host] if self.host else []))
         n = min(self.batch_size, self.draws - i * self.batch_size)
+        n = max(self.multiple, n - n % self.multiple)
         picks = rng.choice(len(self.seqs), size=n, p=self.p)
         batch = SequenceBatch.of([self.seqs[j] for j in picks])
         if self.augment_cfg is not None and self.p_augment > 0:
@@ -88,3 +98,28 @@ class AugmentedSampler(keras.utils.PyDataset):
         if self.alpha is None:
             return inputs, y
         return inputs, y, np.array([self.alpha[self.labels[j]] for j in picks], np.float32)  # (B,) sample weights
+
+
+class EncodedBatches(keras.utils.PyDataset):
+    """Recordings as model inputs in fixed batches, in order and unaugmented: a run's validation data.
+
+    Encoded when a batch is asked for, so memory holds one batch whatever the split's size.
+    With ``multiple`` > 1 (data-parallel devices) every batch carries sample weights and the
+    last is padded to a multiple of the devices with rows of weight 0
+    (:func:`hamrec.training.distribute.pad_rows`).
+    """
+
+    def __init__(self, seqs: Sequence[SignSequence], labels: list[str], class_ids: dict[str, int], contract: ModelContract,
+                 batch_size: int = 256, multiple: int = 1, **kwargs):  # fmt: skip
+        super().__init__(**kwargs)
+        self.seqs, self.labels, self.class_ids, self.contract = seqs, labels, class_ids, contract
+        self.batch_size, self.multiple = batch_size, multiple
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.seqs) / self.batch_size)
+
+    def __getitem__(self, i: int):
+        from .distribute import pad_rows
+
+        part = slice(i * self.batch_size, (i + 1) * self.batch_size)
+        return pad_rows(self.contract.encode(self.seqs[part]), one_hot(self.labels[part], self.class_ids), self.multiple)

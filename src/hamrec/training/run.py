@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Callable
 
 import keras
-import numpy as np
 
 from .callbacks import AtomicCheckpoint, Progress, ResumeState, StopAtThreshold, Warmup
 from .config import LoopConfig
@@ -88,7 +87,7 @@ class RunResult:
 def train_run(
     model: keras.Model,
     train_data: keras.utils.PyDataset,
-    val_data: tuple[dict, np.ndarray] | None,
+    val_data: keras.utils.PyDataset | None,
     cfg: RunConfig,
     csv_path: Path,
     backup_dir: Path,
@@ -127,7 +126,7 @@ def train_run(
     epochs_run = state.epochs_done
     if early.best_weights is not None:
         model.set_weights(early.best_weights)  # Keras restores them only when it stops early, and not on a resume with no epoch left
-    metrics = model.evaluate(*val_data, verbose=0, return_dict=True, batch_size=256)
+    metrics = model.evaluate(val_data, verbose=0, return_dict=True)
     if threshold and threshold.reached_epoch is not None:
         outcome = "threshold_reached"
     elif early.stopped_epoch:
@@ -167,7 +166,10 @@ def _fit(model, train_data, val_data, epochs, callbacks, backup_dir, state, late
     epochs = state.ended_after_backup() or epochs
     start = time.time()
     try:
-        history = model.fit(train_data, validation_data=val_data, epochs=epochs, callbacks=callbacks, verbose=0)
+        # shuffle=False: the sampler's batches are already random draws, and Keras' shuffle of their order
+        # draws from Python's global generator, which a resumed process does not have at the same state
+        history = model.fit(train_data, validation_data=val_data, epochs=epochs, callbacks=callbacks,
+                            shuffle=False, verbose=0)  # fmt: skip
     except Exception as e:  # any failure of the run is reported, never mistaken for accuracy 0
         log(f"{prefix} failed: {type(e).__name__}: {e}")
         return RunResult("failed", wall_time=time.time() - start, error=f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}")
