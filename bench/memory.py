@@ -19,6 +19,7 @@ import argparse
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -57,10 +58,11 @@ def measure(data: Path, work: Path, mode: str) -> dict:
     if code:
         raise SystemExit(f"{' '.join(cmd)} failed ({code}):\n{err}")
     summary = json.loads((model_dir / "training_summary.json").read_text())
-    split = json.loads((model_dir / ".resume" / "split.json").read_text())
-    counts = {k: sum(v == k for v in split.values()) for k in ("train", "val", "test")}
     final = summary.get("final") or {}
-    return {"recordings": len(split), **{f"{k} recordings": v for k, v in counts.items()}, "mode": mode, "peak RSS MB": rss / 2**20,
+    first_run = (model_dir / summary["training_runs"][0]["log"]).read_text()  # "...: 55 classes (55 new), 1485 train / 330 val recordings, ..."
+    train, val = map(int, re.search(r"(\d+) train / (\d+) val recordings", first_run).groups())
+    counts = {"train": train, "val": val, "test": final.get("count", 0)}
+    return {"recordings": sum(counts.values()), **{f"{k} recordings": v for k, v in counts.items()}, "mode": mode, "peak RSS MB": rss / 2**20,
             "seconds": seconds, "runs": len(summary["training_runs"]), "test top-1": final.get("top1"), "command": " ".join(cmd)}  # fmt: skip
 
 

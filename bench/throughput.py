@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -54,8 +55,8 @@ def command(dataset: str, root: str, epochs: int, model_dir: Path) -> float:
            "--log-file", str(model_dir.with_suffix(".log")), "--epochs", str(epochs), "--max-classes-per-batch", "0", "--no-refit", "--no-restart", "--no-run-inference"]  # fmt: skip
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     run = json.loads((model_dir / "training_summary.json").read_text())["training_runs"][0]
-    split = json.loads((model_dir / ".resume" / "split.json").read_text())
-    return sum(v == "train" for v in split.values()) * run["epochs_run"] / run["wall_time"]
+    train = int(re.search(r"(\d+) train / \d+ val recordings", (model_dir / run["log"]).read_text()).group(1))
+    return train * run["epochs_run"] / run["wall_time"]
 
 
 def _measure(job, cfg, workers: int, repeats: int) -> dict:
@@ -68,8 +69,9 @@ def _measure(job, cfg, workers: int, repeats: int) -> dict:
     if workers:  # PyDataset's own workers: threads, or processes for a negative count
         sampler._workers, sampler._use_multiprocessing = abs(workers), workers < 0
     spec = job.contract.spec
-    model = build_model(spec.seq_len, spec.num_features, len(job.index.classes), PRESETS[cfg.model_size])
-    compile_model(model, cfg.lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay)
+    heads = {p: len(values) for p, values in job.contract.info.get("parameters", {}).items()}  # the built-in signs carry HamNoSys
+    model = build_model(spec.seq_len, spec.num_features, len(job.index.classes), PRESETS[cfg.model_size], heads)
+    compile_model(model, cfg.lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay, cfg.parameter_weight)
     n = len(train)
 
     def epoch_of_data():

@@ -36,7 +36,10 @@ def test_manifest_dataset(array_dataset):
 
 def test_parsed_notation_travels_with_the_label(array_dataset):
     idx = build_index([str(array_dataset)], "unused", RecordingCache(None), log=quiet)
-    assert idx.label_info["sign0"] == {"gloss": "SIGN0", "hamnosys": "\ue001\ue020", "hamnosys_names": ["hamflathand", "hamextfingeru"]}
+    info = idx.label_info["sign0"]
+    assert {k: info[k] for k in ("gloss", "hamnosys", "hamnosys_names")} == {"gloss": "SIGN0", "hamnosys": "\ue001\ue020", "hamnosys_names": ["hamflathand", "hamextfingeru"]}
+    assert info["parameters"]["handshape"] == "hamflathand" and info["parameters"]["extended_finger"] == "hamextfingeru"
+    assert info["parameters"]["location"] == "none" and info["parameters"]["symmetry"] == "one_hand"
     assert idx.label_info["sign1"] == {"gloss": "SIGN1", "hamnosys": None}
 
 

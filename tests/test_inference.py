@@ -174,10 +174,12 @@ def test_single_recording_fast_path_matches_keras(trained, tmp_path):
     rec = Recognizer.load(model_path)
     for f in ("s0/c0_0.npy", "s2/c1_2.npy", "s3/c2_1.npy"):  # different lengths -> different padding masks
         seq = load_recording(data / f)
-        fast = rec.probabilities([seq])
-        x = rec.inputs([seq])
-        slow = np.asarray(rec.model(x, training=False).detach())
-        np.testing.assert_allclose(fast, slow, atol=1e-6)
+        fast, fast_heads = rec.outputs([seq])
+        out = rec.model(rec.inputs([seq]), training=False)  # this model has phonological heads: sign0 carries notation
+        np.testing.assert_allclose(fast, np.asarray(out["classes"].detach()), atol=1e-6)
+        assert fast_heads and list(fast_heads) == list(rec.parameters)
+        for p, probs in fast_heads.items():  # the trace returns the heads in the model's order, matched back by name
+            np.testing.assert_allclose(probs, np.asarray(out[f"param_{p}"].detach()), atol=1e-6)
     assert rec._single, "the torch backend should use the traced single-recording path"
     both = rec.probabilities([load_recording(data / "s0/c0_0.npy"), load_recording(data / "s3/c2_1.npy")])
     assert both.shape == (2, 3)  # batches keep using the Keras call

@@ -1,8 +1,9 @@
 """Export a trained model to ONNX, with what it needs to read recordings beside it.
 
 An export folder holds two files: ``model.onnx`` (inputs ``features`` (B, T, F) and ``mask``
-(B, T), output ``probabilities`` (B, C), any batch size B) and ``hamrec.json`` (the model's
-contract without its split: classes, labels, feature spec, normaliser, open-set threshold).
+(B, T), output ``probabilities`` (B, C), any batch size B; a model's phonological heads are
+not exported) and ``hamrec.json`` (the model's contract without its split: classes, labels,
+feature spec, normaliser, open-set threshold).
 :mod:`hamrec.runtime` runs it with numpy and onnxruntime only.
 
 Why torch's exporter and not ``keras.Model.export(format="onnx")``: on the torch backend Keras
@@ -82,13 +83,15 @@ def _check(model, onnx_path: Path, T: int, F: int) -> None:
     import keras
     import onnxruntime as ort
 
+    from .model.builder import class_output
+
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(0)
     for n in (1, 3):
         x = {"features": rng.normal(size=(n, T, F)).astype(np.float32), "mask": np.ones((n, T), np.float32)}
         x["mask"][:, T // 2 :] = 0  # padded frames must be ignored the same way
         got = session.run([OUTPUT], x)[0]
-        want = keras.ops.convert_to_numpy(model(x, training=False))
+        want = keras.ops.convert_to_numpy(class_output(model(x, training=False)))
         diff = float(np.abs(got - want).max())
         if diff > 1e-4:
             onnx_path.unlink()

@@ -25,7 +25,14 @@ from .inference.predict import Recognizer
 
 
 class OnnxRecognizer(Recognizer):
-    """A :class:`Recognizer` whose model is an ONNX Runtime session."""
+    """A :class:`Recognizer` whose model is an ONNX Runtime session.
+
+    An export carries the class probabilities only: a model's phonological heads stay behind.
+    """
+
+    def __init__(self, session, contract, path=None):
+        super().__init__(session, contract, path)
+        self.parameters = {}
 
     @classmethod
     def load(cls, model_path: str | Path) -> "OnnxRecognizer":
@@ -38,10 +45,10 @@ class OnnxRecognizer(Recognizer):
         session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
         return cls(session, contract, onnx_path)
 
-    def probabilities(self, seqs: list[SignSequence], batch_size: int = 256) -> np.ndarray:
-        """(N, C) class probabilities."""
+    def outputs(self, seqs: list[SignSequence], batch_size: int = 256) -> tuple[np.ndarray, dict]:
+        """(N, C) class probabilities, and no parameters."""
         out = [self.model.run([OUTPUT], self.inputs(seqs[i : i + batch_size]))[0] for i in range(0, len(seqs), batch_size)]
-        return np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)
+        return (np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)), {}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -116,11 +116,12 @@ def build_index(
 
 
 def _notation(text: str) -> dict:
-    """The parsed notation that travels with a label: symbol names, or why it does not parse."""
+    """The parsed notation that travels with a label: symbol names and phonological parameters, or why it does not parse."""
     from ..hamnosys import HamNoSysError, parse
+    from ..hamnosys.parameters import parameters
 
     try:
-        return {"hamnosys_names": parse(text).names}
+        return {"hamnosys_names": parse(text).names, "parameters": parameters(text)}
     except HamNoSysError as e:
         return {"hamnosys_error": str(e)}
 

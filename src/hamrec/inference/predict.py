@@ -31,6 +31,8 @@ class Recognizer:
         self.classes: list[str] = contract.classes
         self.labels: dict = contract.labels
         self.spec = contract.spec
+        #: parameter -> its values, for a model with phonological heads (else empty)
+        self.parameters: dict[str, list[str]] = contract.info.get("parameters") or {}
         self._single = None  # traced one-recording forward pass, made on first use
 
     @classmethod
@@ -44,18 +46,29 @@ class Recognizer:
 
     def probabilities(self, seqs: list[SignSequence], batch_size: int = 256) -> np.ndarray:
         """(N, C) class probabilities."""
+        return self.outputs(seqs, batch_size)[0]
+
+    def outputs(self, seqs: list[SignSequence], batch_size: int = 256) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(N, C) class probabilities and, for a model with phonological heads, parameter -> (N, values) probabilities."""
         import keras
+
+        from ..model.builder import CLASSES, HEAD
 
         if len(seqs) == 1:
             return self._predict_one(self.inputs(seqs))
-        out = []
+        classes, params = [], {p: [] for p in self.parameters}
         for i in range(0, len(seqs), batch_size):
-            x = self.inputs(seqs[i : i + batch_size])
-            out.append(keras.ops.convert_to_numpy(self.model(x, training=False)))
-        return np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)
+            out = self.model(self.inputs(seqs[i : i + batch_size]), training=False)
+            out = out if isinstance(out, dict) else {CLASSES: out}
+            classes.append(keras.ops.convert_to_numpy(out[CLASSES]))
+            for p in params:
+                params[p].append(keras.ops.convert_to_numpy(out[HEAD + p]))
+        if not classes:
+            return np.zeros((0, len(self.classes)), np.float32), {p: np.zeros((0, len(v)), np.float32) for p, v in self.parameters.items()}
+        return np.concatenate(classes), {p: np.concatenate(v) for p, v in params.items()}
 
-    def _predict_one(self, x: dict[str, np.ndarray]) -> np.ndarray:
-        """(1, C) probabilities for one recording.
+    def _predict_one(self, x: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """:meth:`outputs` of one recording.
 
         On the torch backend the Keras model is traced once into a TorchScript graph: the
         same tensor operations without Keras' per-layer call overhead, which otherwise costs
@@ -64,14 +77,20 @@ class Recognizer:
         """
         import keras
 
+        from ..model.builder import CLASSES, HEAD, head_names
+
         if self._single is None:
             self._single = _trace_single(self.model, x) or False
         if self._single:
             import torch
 
             with torch.inference_mode():
-                return self._single(torch.from_numpy(x["features"]), torch.from_numpy(x["mask"])).numpy()
-        return keras.ops.convert_to_numpy(self.model(x, training=False))
+                out = [t.numpy() for t in self._single(torch.from_numpy(x["features"]), torch.from_numpy(x["mask"]))]
+            heads = dict(zip(head_names(self.model), out[1:]))  # the trace's order is the model's, not the contract's
+            return out[0], {p: heads[p] for p in self.parameters}
+        out = self.model(x, training=False)
+        out = out if isinstance(out, dict) else {CLASSES: out}
+        return keras.ops.convert_to_numpy(out[CLASSES]), {p: keras.ops.convert_to_numpy(out[HEAD + p]) for p in self.parameters}
 
     def top_k(self, probs: np.ndarray, k: int = 3) -> list[dict]:
         """The k most likely classes of one (C,) probability vector, as the JSON-ready dicts of :class:`Candidate`."""
@@ -81,10 +100,25 @@ class Recognizer:
             for i in order
         ]
 
-    def recognise_files(self, paths: list[str], k: int = 3, cache: RecordingCache | None = None) -> list[dict]:
+    def explain(self, top_k: list[dict], params: dict[str, np.ndarray]) -> dict:
+        """Why the answer: ``parameters`` — what the phonological heads see (parameter -> most likely
+        value and its probability; a model with heads only) — and ``differences`` — the parameters
+        in which the notations of the two best candidates differ (parameter -> [top-1's, top-2's])."""
+        out = {}
+        if params:
+            out["parameters"] = {p: {"value": self.parameters[p][int(v.argmax())], "probability": round(float(v.max()), 3)} for p, v in params.items()}
+        notations = [self.labels.get(c["label"], {}).get("parameters") for c in top_k[:2]]
+        if len(notations) == 2 and all(notations):
+            out["differences"] = {p: [notations[0][p], notations[1][p]] for p in notations[0] if notations[0][p] != notations[1].get(p)}
+        return out
+
+    def recognise_files(self, paths: list[str], k: int = 3, cache: RecordingCache | None = None, lexicon=None) -> list[dict]:
         """One result per file: {"file", "top_k": [...]} or {"file", "error"}; a bad file never stops the others.
 
         Keypoint recordings also get ``hands_seen``: the fraction of frames in which each hand was detected.
+        Signs with notation add :meth:`explain`'s ``parameters`` and ``differences``; with a
+        :class:`~hamrec.inference.lexicon.Lexicon` (a model with heads only), ``lexicon`` holds its
+        ``k`` best entries by notation, each marked ``seen_in_training`` or not.
         A model with open-set settings adds ``known`` (False: not a sign it knows; the top-k are
         then only the closest), ``known_score`` and ``known_threshold`` (see :mod:`.open_set`).
         """
@@ -100,9 +134,17 @@ class Recognizer:
             except RecordingError as e:
                 results.append({"file": str(p), "error": str(e)})
         if good:
-            probs = self.probabilities([s for _, s in good])
-            for (i, seq), pr in zip(good, probs):
+            probs, params = self.outputs([s for _, s in good])
+            ranked = None
+            if lexicon is not None and params:
+                from .lexicon import trained_signs
+
+                ranked = lexicon.rank(params, self.parameters, trained_signs(self.contract), k)
+            for n, ((i, seq), pr) in enumerate(zip(good, probs)):
                 results[i]["top_k"] = self.top_k(pr, k)
+                results[i].update(self.explain(results[i]["top_k"], {p: v[n] for p, v in params.items()}))
+                if ranked:
+                    results[i]["lexicon"] = ranked[n]
                 results[i].update(answer(pr, self.contract.info.get("open_set")))
                 if seq.layout == kp.LAYOUT:  # a prediction from a recording whose hands were rarely seen deserves less trust
                     results[i]["hands_seen"] = {side: round(float(seq.mask[:, part].any(axis=1).mean()), 3)
@@ -125,14 +167,23 @@ def _trace_single(model, x: dict[str, np.ndarray]):
     try:
         with warnings.catch_warnings(), torch.inference_mode():
             warnings.simplefilter("ignore")  # TracerWarnings about Python ints in shapes: batch size 1 is fixed on purpose
-            return torch.jit.trace(torch_module(model), (torch.from_numpy(x["features"]), torch.from_numpy(x["mask"])), check_trace=False)
+            inputs = (torch.from_numpy(x["features"]), torch.from_numpy(x["mask"]))
+            return torch.jit.trace(torch_module(model, heads=True), inputs, check_trace=False)
     except Exception:  # tracing is an optimisation; the Keras call always works
         return None
 
 
-def torch_module(model):
-    """The Keras model (torch backend) as a ``torch.nn.Module`` (features, mask) -> probabilities, in eval mode: for tracing and export."""
+def torch_module(model, heads: bool = False):
+    """The Keras model (torch backend) as a ``torch.nn.Module`` (features, mask) -> class probabilities, in eval mode: for tracing and export.
+
+    With ``heads`` it returns a tuple instead: the class probabilities, then each phonological
+    head's probabilities in the model's order (just the first for a model without heads).
+    """
     import torch
+
+    from ..model.builder import CLASSES, HEAD, head_names
+
+    names = [HEAD + p for p in head_names(model)]
 
     class Forward(torch.nn.Module):
         def __init__(self, m):
@@ -140,6 +191,9 @@ def torch_module(model):
             self.m = m
 
         def forward(self, features, mask):
-            return self.m({"features": features, "mask": mask}, training=False)
+            out = self.m({"features": features, "mask": mask}, training=False)
+            if not isinstance(out, dict):
+                return (out,) if heads else out
+            return (out[CLASSES], *[out[n] for n in names]) if heads else out[CLASSES]
 
     return Forward(model).eval()

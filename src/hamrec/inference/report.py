@@ -52,7 +52,8 @@ def report(
             images.append((f"Sample {i + 1}: animation", gif))
     page = write_html(out_dir / "index.html", rec.path, metrics, images)
     log(f"{metrics['split']}: top-1 {metrics['top1']:.3f} top-2 {metrics['top2']:.3f} top-3 {metrics['top3']:.3f} on {metrics['count']} recordings"
-        + (f", {len(metrics['skipped'])} skipped" if metrics["skipped"] else ""))  # fmt: skip
+        + (f", {len(metrics['skipped'])} skipped" if metrics["skipped"] else "")
+        + ("; parameters " + ", ".join(f"{p} {a:.3f}" for p, a in metrics["parameters"].items()) if metrics.get("parameters") else ""))  # fmt: skip
     return page
 
 
@@ -60,6 +61,10 @@ def write_html(out: Path, model_path, metrics: dict, images: list[tuple[str, Pat
     e = html.escape
     rows = "".join(f"<tr><td>{e(k)}</td><td>{v['count']}</td><td>{v['top1']:.1%}</td></tr>" for k, v in sorted(metrics["per_class"].items()))
     skipped = "".join(f"<li><code>{e(s['file'])}</code>: {e(s['reason'])}</li>" for s in metrics["skipped"])
+    params = metrics.get("parameters") or {}
+    params_table = ("<h2>HamNoSys parameters</h2><p>Accuracy of the model's phonological heads on the recordings whose label has notation.</p>"
+                    "<table><tr><th>parameter</th><th>accuracy</th></tr>"
+                    + "".join(f"<tr><td>{e(p)}</td><td>{a:.1%}</td></tr>" for p, a in params.items()) + "</table>") if params else ""  # fmt: skip
     figs = "".join(f'<figure><img src="{e(p.name)}" alt="{e(t)}"><figcaption>{e(t)}</figcaption></figure>' for t, p in images)
     body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>hamrec report</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1200px}} img{{max-width:100%;border:1px solid #ddd}}
@@ -68,6 +73,7 @@ figure{{margin:1em 0}} table{{border-collapse:collapse}} td,th{{border:1px solid
 <p>Model <code>{e(str(model_path))}</code>, evaluated on <b>{e(str(metrics['split']))}</b> ({metrics['count']} recordings).</p>
 <table><tr><th>top-1</th><th>top-2</th><th>top-3</th></tr>
 <tr><td>{metrics['top1']:.1%}</td><td>{metrics['top2']:.1%}</td><td>{metrics['top3']:.1%}</td></tr></table>
+{params_table}
 {figs}
 <h2>Per-class accuracy</h2><table><tr><th>class</th><th>recordings</th><th>top-1</th></tr>{rows}</table>
 <h2>Skipped files ({len(metrics['skipped'])})</h2><ul>{skipped or '<li>none</li>'}</ul>

@@ -43,8 +43,22 @@ PRESETS = {
 }
 
 
-def build_model(seq_len: int, num_features: int, num_classes: int, cfg: ModelConfig = PRESETS["tiny"]) -> keras.Model:
-    """Inputs ``features`` (B, T, F) and ``mask`` (B, T); output class probabilities (B, num_classes)."""
+#: output name of the class probabilities when a model has more than one output
+CLASSES = "classes"
+#: output names of the phonological heads: this prefix + the parameter's name
+HEAD = "param_"
+
+
+def build_model(seq_len: int, num_features: int, num_classes: int, cfg: ModelConfig = PRESETS["tiny"],
+                parameters: dict[str, int] | None = None) -> keras.Model:  # fmt: skip
+    """Inputs ``features`` (B, T, F) and ``mask`` (B, T); output class probabilities (B, num_classes).
+
+    With ``parameters`` (HamNoSys parameter -> number of values) the model also predicts each
+    parameter from the same pooled features, and its output is a dict: ``classes`` and
+    ``param_<name>`` (B, values). The heads share everything but their last layer with the
+    classifier, so what they learn (handshape, location, movement…, each shared by many signs)
+    shapes the features the classes are read from.
+    """
     feats = keras.Input((seq_len, num_features), name="features")
     mask = keras.Input((seq_len,), name="mask")
     x = layers.Dense(cfg.dim, name="embed")(feats)  # (B, T, dim)
@@ -61,20 +75,55 @@ def build_model(seq_len: int, num_features: int, num_classes: int, cfg: ModelCon
     x = MaskedPooling(name="pool")([x, mask])  # (B, 2 dim)
     x = layers.LayerNormalization(name="head_norm")(x)
     x = layers.Dropout(cfg.dropout)(x)
-    out = layers.Dense(num_classes, activation="softmax", name="classes")(x)
+    out = layers.Dense(num_classes, activation="softmax", name=CLASSES)(x)
+    if parameters:
+        out = {CLASSES: out, **{HEAD + p: layers.Dense(n, activation="softmax", name=HEAD + p)(x) for p, n in parameters.items()}}
     return keras.Model({"features": feats, "mask": mask}, out, name="hamrec")
 
 
-def compile_model(model: keras.Model, lr: float, gamma: float = 0.0, label_smoothing: float = 0.1, weight_decay: float = 0.05) -> None:
-    """AdamW + focal loss + top-1/2/3 accuracy.
+def class_output(out):
+    """The class probabilities of a model's output: the output itself, or its ``classes`` entry for a model with heads."""
+    return out[CLASSES] if isinstance(out, dict) else out
+
+
+def head_names(model: keras.Model) -> list[str]:
+    """The parameters a model has heads for (none for a model without them)."""
+    return [n[len(HEAD) :] for n in model.output_names if n.startswith(HEAD)] if isinstance(model.output, dict) else []
+
+
+def compile_model(model: keras.Model, lr: float, gamma: float = 0.0, label_smoothing: float = 0.1, weight_decay: float = 0.05,
+                  parameter_weight: float = 0.0) -> None:  # fmt: skip
+    """AdamW + focal loss + top-1/2/3 accuracy, and for a model with heads cross-entropy and accuracy per parameter.
 
     Per-class alpha comes from class frequencies and is applied as sample weights by the data
     pipeline when classes are not drawn balanced (Keras' focal loss takes a scalar alpha only),
-    so ``alpha=1`` here and the loss equals cross-entropy at ``gamma=0``.
+    so ``alpha=1`` here and the loss equals cross-entropy at ``gamma=0``. Each parameter head's
+    loss counts ``parameter_weight`` times the class loss; a recording whose label has no
+    notation has all-zero parameter targets, so it adds nothing to their loss or accuracy.
+    Keras names a multi-output model's metrics after the output (``classes_top1``);
+    :func:`hamrec.training.callbacks.plain_names` gives them back their single-output names.
     """
-    model.compile(
-        optimizer=keras.optimizers.AdamW(learning_rate=lr, weight_decay=weight_decay, clipnorm=1.0),
-        loss=keras.losses.CategoricalFocalCrossentropy(alpha=1.0, gamma=gamma, label_smoothing=label_smoothing),
-        # top-k of fewer than k classes is every class (always right); the backend's top-k refuses k > C
-        metrics=[keras.metrics.TopKCategoricalAccuracy(k=min(k, model.output_shape[-1]), name=f"top{k}") for k in (1, 2, 3)],
-    )
+    classes = class_output(model.output).shape[-1]
+    # top-k of fewer than k classes is every class (always right); the backend's top-k refuses k > C
+    top_k = [keras.metrics.TopKCategoricalAccuracy(k=min(k, classes), name=f"top{k}") for k in (1, 2, 3)]
+    loss = keras.losses.CategoricalFocalCrossentropy(alpha=1.0, gamma=gamma, label_smoothing=label_smoothing)
+    heads = head_names(model)
+    if heads:
+        loss = {CLASSES: loss, **{HEAD + p: keras.losses.CategoricalCrossentropy() for p in heads}}
+        loss_weights = {CLASSES: 1.0, **{HEAD + p: parameter_weight for p in heads}}
+        metrics = {CLASSES: top_k, **{HEAD + p: [PresentAccuracy(name="acc")] for p in heads}}
+    else:
+        loss_weights, metrics = None, top_k
+    model.compile(optimizer=keras.optimizers.AdamW(learning_rate=lr, weight_decay=weight_decay, clipnorm=1.0), loss=loss,
+                  loss_weights=loss_weights, metrics=metrics)  # fmt: skip
+
+
+class PresentAccuracy(keras.metrics.Mean):
+    """Accuracy over the rows whose one-hot target is not all zero (a label with no notation has no parameter to be right about)."""
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        ops = keras.ops
+        present = ops.cast(ops.sum(y_true, axis=-1) > 0, "float32")
+        hit = ops.cast(ops.argmax(y_true, axis=-1) == ops.argmax(y_pred, axis=-1), "float32")
+        weight = present if sample_weight is None else present * ops.reshape(ops.cast(sample_weight, "float32"), (-1,))
+        return super().update_state(hit, sample_weight=weight)

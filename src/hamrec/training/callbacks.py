@@ -60,6 +60,35 @@ class StopAtThreshold(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def plain_names(logs: dict) -> dict:
+    """``logs`` with the class head's top-k also under the names a single-output model logs them.
+
+    Keras prefixes a multi-output model's metrics with the output's name (``val_classes_top1``);
+    early stopping, the plateau, the threshold, the logs and the summary read ``val_top1``
+    whatever the model, so they are copied there (``loss`` is already the total either way).
+    """
+    extra = {}
+    for key, value in logs.items():
+        for prefix in ("classes_", "val_classes_"):
+            if key.startswith(prefix) and key[len(prefix) :] in ("top1", "top2", "top3"):
+                extra[prefix[: -len("classes_")] + key[len(prefix) :]] = value
+    return {**logs, **extra}
+
+
+def parameter_accuracies(logs: dict, prefix: str = "val_") -> dict[str, float]:
+    """parameter -> accuracy of a model with phonological heads, from Keras' ``<prefix>param_<name>_acc`` entries."""
+    start, end = prefix + "param_", "_acc"
+    return {k[len(start) : -len(end)]: float(v) for k, v in logs.items() if k.startswith(start) and k.endswith(end)}
+
+
+class PlainNames(keras.callbacks.Callback):
+    """Puts :func:`plain_names` into every epoch's logs; first in the list, so every other callback sees them."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs.update(plain_names(logs))
+
+
 class Progress(keras.callbacks.Callback):
     """One line per epoch: run, epoch, metrics, learning rate and time — to the console and the run's log."""
 
@@ -76,6 +105,9 @@ class Progress(keras.callbacks.Callback):
         logs = logs or {}
         lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         shown = " ".join(f"{k}={logs[k]:.3f}" for k in ("loss", "top1", "val_loss", "val_top1", "val_top2", "val_top3") if k in logs)
+        parameters = parameter_accuracies(logs)
+        if parameters:  # the phonological heads, in short: handshape=0.97 location=0.91 ...
+            shown += " val_parameters(" + " ".join(f"{p}={a:.2f}" for p, a in parameters.items()) + ")"
         self.log(f"{self.prefix} epoch {epoch + 1}: {shown} lr={lr:.2e} ({time.time() - self.start:.0f}s)")
 
 

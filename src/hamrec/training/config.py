@@ -70,6 +70,9 @@ class LoopConfig:
     min_length: int = option(2, "Skip recordings with fewer frames", positive_int)
     focal_gamma: float = option(0.0, "Focal loss gamma (0 = cross-entropy; 2 = the usual focal loss)", non_negative_float)
     label_smoothing: float = option(0.1, "Label smoothing", non_negative_float)
+    parameter_weight: float = option(0.2, "When the labels carry HamNoSys: the model also learns each sign's handshape, finger direction, "
+                                     "palm, location, movement, symmetry and repetition, each head's loss weighted this much against the "
+                                     "classes' (0: no such heads)", non_negative_float)  # fmt: skip
     balance: bool = option(True, "Draw classes equally often")
     val_fraction: float = option(0.15, "Share of the groups held out for validation when --val-groups is not given", fraction)
     test_fraction: float = option(0.15, "Share of the groups held out for testing when --test-groups is not given (0: no test split)",

@@ -81,16 +81,17 @@ def eval_batch_size() -> int:
     return max(n, EVAL_BATCH - EVAL_BATCH % n)
 
 
-def pad_rows(x: dict[str, np.ndarray], y: np.ndarray, multiple: int) -> tuple:
+def pad_rows(x: dict[str, np.ndarray], y: np.ndarray | dict[str, np.ndarray], multiple: int) -> tuple:
     """``(x, y)``, or for devices (``multiple`` > 1) ``(x, y, w)`` padded to a multiple of them.
 
     The padded rows repeat the first row with sample weight 0, so top-k accuracies are the
     unpadded ones exactly (weighted means); the loss Keras reports is divided by the padded
     count, i.e. understated by at most ``(devices - 1) / rows``.
     """
-    if multiple == 1 or len(y) == 0:
+    rows = len(x["mask"])
+    if multiple == 1 or rows == 0:
         return x, y
-    extra = -len(y) % multiple
+    extra = -rows % multiple
     pad = lambda a: np.concatenate([a, np.repeat(a[:1], extra, axis=0)])  # noqa: E731
-    w = np.concatenate([np.ones(len(y), np.float32), np.zeros(extra, np.float32)])
-    return {k: pad(v) for k, v in x.items()}, pad(y), w
+    w = np.concatenate([np.ones(rows, np.float32), np.zeros(extra, np.float32)])
+    return {k: pad(v) for k, v in x.items()}, ({k: pad(v) for k, v in y.items()} if isinstance(y, dict) else pad(y)), w

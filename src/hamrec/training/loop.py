@@ -112,6 +112,13 @@ def prepare_job(cfg: LoopConfig, model_dir: Path, say: Callable[[str], None]) ->
     for s in index.samples:
         by_split[split[s.path]].append({"path": s.path, "label": s.label, "group": s.group})
     info = {"datasets": list(cfg.include_datasets), "training_config": cfg.to_dict(), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    noted = [c for c in trainable if "parameters" in index.label_info.get(c, {})]
+    if noted and cfg.parameter_weight > 0:
+        from ..hamnosys.parameters import VOCABULARIES
+
+        info["parameters"] = {p: list(values) for p, values in VOCABULARIES.items()}
+        say(f"HamNoSys of {len(noted)} of {len(trainable)} classes: the model also learns {', '.join(VOCABULARIES)} "
+            f"(loss weight {cfg.parameter_weight} each; --parameter-weight 0: classes only)")  # fmt: skip
     return Job(index, split, ModelContract(index.classes, index.label_info, spec, normalizer, dict(by_split), None, info), plan)
 
 
@@ -186,7 +193,8 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, train_fn) -> dict:
     model_cfg = replace(PRESETS[cfg.model_size], heads=cfg.heads)
     job.contract.info["model_config"] = model_cfg.to_dict()
     keras.utils.set_random_seed(cfg.seed)
-    model = build_model(job.contract.spec.seq_len, job.contract.spec.num_features, len(job.index.classes), model_cfg)
+    heads = {p: len(values) for p, values in job.contract.info.get("parameters", {}).items()}
+    model = build_model(job.contract.spec.seq_len, job.contract.spec.num_features, len(job.index.classes), model_cfg, heads)
     best_path = model_dir / BEST
     seen: list[str] = []
 
@@ -268,7 +276,7 @@ def _attempt(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model
     last = len(seen) == len(job.index.classes)
     if last:  # where a refit of this run would start from
         model.save_weights(_start_weights(model_dir, run_id))
-    compile_model(model, lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay)
+    compile_model(model, lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay, cfg.parameter_weight)
     seed = cfg.seed + 1000 * b + attempt
     keras.utils.set_random_seed(seed)
     reseed(model, seed)
@@ -358,7 +366,7 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, 
     rates = refit_schedule(model_dir / chosen["csv"], chosen["best_epoch"])
     samples = job.samples("train") + job.samples("val")
     model.load_weights(start)
-    compile_model(model, rates[0], cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay)
+    compile_model(model, rates[0], cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay, cfg.parameter_weight)
     keras.utils.set_random_seed(chosen["seed"])
     reseed(model, chosen["seed"])
     save = replace(job.contract, classes_trained=job.index.classes, info={**job.contract.info, "trained_on": ["train", "val"]}).save
@@ -398,7 +406,7 @@ def _finish(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, best_p
         return summary.data
     rec = Recognizer.load(best_path)
     final = evaluate_split(rec)
-    final_summary = {k: final[k] for k in ("split", "top1", "top2", "top3", "count")}
+    final_summary = {k: final[k] for k in ("split", "top1", "top2", "top3", "count", "parameters") if k in final}
     reached = summary.data["best_accuracy"] >= cfg.accuracy_threshold
     summary.data.update(final=final_summary, threshold_reached=reached, status="finished")
     summary.save()
@@ -406,6 +414,8 @@ def _finish(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, best_p
     log.info(f"finished: {len(runs)} runs, {summary.data['total_training_time']:.0f}s of training; best model {summary.data['best_model']['run_id']}: "
         f"val top-1 {summary.data['best_accuracy']:.3f}; held-out {final['split']} ({final['count']} recordings) "
         f"top-1 {final['top1']:.3f} top-2 {final['top2']:.3f} top-3 {final['top3']:.3f}", extra=MAIN)  # fmt: skip
+    if final.get("parameters"):
+        log.info("held-out HamNoSys parameters: " + ", ".join(f"{p} {a:.3f}" for p, a in final["parameters"].items()), extra=MAIN)
     log.info(f"accuracy threshold {cfg.accuracy_threshold:.0%} " + ("reached" if reached else "NOT reached: try more data, --augment-factor, or another --lr"), extra=MAIN)
     from ..inference.visualize import plot_training_curves
 

@@ -17,6 +17,7 @@ from ..contract import ModelContract
 from ..data.augment import AugmentConfig, augment_batch, channel_spread
 from ..data.formats import keypoints as kp
 from ..data.sequence import SequenceBatch, SignSequence
+from ..model.builder import CLASSES, HEAD
 
 
 def one_hot(labels: list[str], class_ids: dict[str, int]) -> np.ndarray:
@@ -24,6 +25,34 @@ def one_hot(labels: list[str], class_ids: dict[str, int]) -> np.ndarray:
     y = np.zeros((len(labels), len(class_ids)), np.float32)
     y[np.arange(len(labels)), [class_ids[label] for label in labels]] = 1
     return y
+
+
+class Targets:
+    """What the model learns to output for a label: its class, one-hot, and for a model with
+    phonological heads (``contract.info["parameters"]``: parameter -> values) each parameter's
+    value of the label's notation, one-hot — all zeros where the label has no notation, which
+    then trains the class output only."""
+
+    def __init__(self, class_ids: dict[str, int], contract: ModelContract):
+        self.class_ids = class_ids
+        self.vocabularies: dict[str, list[str]] = contract.info.get("parameters") or {}
+        index = {p: {v: i for i, v in enumerate(values)} for p, values in self.vocabularies.items()}
+        self.values = {label: [index[p][info["parameters"][p]] for p in self.vocabularies]  # label -> each parameter's value index
+                       for label, info in contract.labels.items() if "parameters" in info}  # fmt: skip
+
+    def __call__(self, labels: list[str]) -> np.ndarray | dict[str, np.ndarray]:
+        """(N, C), or {"classes": (N, C), "param_<name>": (N, values), ...}."""
+        y = one_hot(labels, self.class_ids)
+        if not self.vocabularies:
+            return y
+        out = {CLASSES: y}
+        for j, (p, values) in enumerate(self.vocabularies.items()):
+            t = np.zeros((len(labels), len(values)), np.float32)
+            for i, label in enumerate(labels):
+                if label in self.values:
+                    t[i, self.values[label][j]] = 1
+            out[HEAD + p] = t
+        return out
 
 
 class AugmentedSampler(keras.utils.PyDataset):
@@ -61,7 +90,7 @@ class AugmentedSampler(keras.utils.PyDataset):
         super().__init__(**kwargs)
         if not seqs:
             raise ValueError("no training recordings for the classes of this batch")
-        self.seqs, self.labels, self.class_ids = seqs, labels, class_ids
+        self.seqs, self.labels, self.targets = seqs, labels, Targets(class_ids, contract)
         self.contract, self.batch_size = contract, batch_size
         self.augment_cfg, self.seed = augment_cfg, seed
         self.multiple, self.host = multiple, host
@@ -94,7 +123,7 @@ class AugmentedSampler(keras.utils.PyDataset):
         if self.augment_cfg is not None and self.p_augment > 0:
             batch = augment_batch(batch, rng, rng.random(n) < self.p_augment, self.augment_cfg, self.spread)
         inputs = self.contract.encode_batch(batch)
-        y = one_hot([self.labels[j] for j in picks], self.class_ids)
+        y = self.targets([self.labels[j] for j in picks])
         if self.alpha is None:
             return inputs, y
         return inputs, y, np.array([self.alpha[self.labels[j]] for j in picks], np.float32)  # (B,) sample weights
@@ -112,7 +141,7 @@ class EncodedBatches(keras.utils.PyDataset):
     def __init__(self, seqs: Sequence[SignSequence], labels: list[str], class_ids: dict[str, int], contract: ModelContract,
                  batch_size: int = 256, multiple: int = 1, **kwargs):  # fmt: skip
         super().__init__(**kwargs)
-        self.seqs, self.labels, self.class_ids, self.contract = seqs, labels, class_ids, contract
+        self.seqs, self.labels, self.targets, self.contract = seqs, labels, Targets(class_ids, contract), contract
         self.batch_size, self.multiple = batch_size, multiple
 
     def __len__(self) -> int:
@@ -122,4 +151,4 @@ class EncodedBatches(keras.utils.PyDataset):
         from .distribute import pad_rows
 
         part = slice(i * self.batch_size, (i + 1) * self.batch_size)
-        return pad_rows(self.contract.encode(self.seqs[part]), one_hot(self.labels[part], self.class_ids), self.multiple)
+        return pad_rows(self.contract.encode(self.seqs[part]), self.targets(self.labels[part]), self.multiple)

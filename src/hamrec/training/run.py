@@ -16,7 +16,7 @@ from typing import Callable
 
 import keras
 
-from .callbacks import AtomicCheckpoint, Progress, ResumeState, StopAtThreshold, Warmup
+from .callbacks import AtomicCheckpoint, PlainNames, Progress, ResumeState, StopAtThreshold, Warmup, parameter_accuracies, plain_names
 from .config import LoopConfig
 
 
@@ -63,7 +63,8 @@ class RunResult:
     ``outcome`` is ``early_stopped``, ``threshold_reached``, ``max_epochs``, ``refit`` (a fixed
     schedule ran to its end) or ``failed``. Accuracies are fractions (0-1) on the validation
     split of the classes trained so far, for the best epoch (whose weights the model holds after
-    the run); a refit trained on the validation split and has none.
+    the run); a refit trained on the validation split and has none. ``val_parameters``: a model
+    with phonological heads' accuracy per HamNoSys parameter on the same recordings.
     """
 
     outcome: str
@@ -74,6 +75,7 @@ class RunResult:
     val_top2: float | None = None
     val_top3: float | None = None
     val_loss: float | None = None
+    val_parameters: dict[str, float] | None = None
     wall_time: float = 0.0
     error: str | None = None
     history: dict = field(default_factory=dict)
@@ -126,7 +128,7 @@ def train_run(
     epochs_run = state.epochs_done
     if early.best_weights is not None:
         model.set_weights(early.best_weights)  # Keras restores them only when it stops early, and not on a resume with no epoch left
-    metrics = model.evaluate(val_data, verbose=0, return_dict=True)
+    metrics = plain_names(model.evaluate(val_data, verbose=0, return_dict=True))
     if threshold and threshold.reached_epoch is not None:
         outcome = "threshold_reached"
     elif early.stopped_epoch:
@@ -142,6 +144,7 @@ def train_run(
         val_top2=float(metrics["top2"]),
         val_top3=float(metrics["top3"]),
         val_loss=float(metrics["loss"]),
+        val_parameters=parameter_accuracies(metrics, prefix="") or None,
         wall_time=time.time() - start,
         history=hist,
     )
@@ -153,6 +156,7 @@ def _fit(model, train_data, val_data, epochs, callbacks, backup_dir, state, late
     Keras' ``BackupAndRestore`` comes last, so that everything else about an epoch (the latest
     model, the callbacks' state) is on disk before the backup says the epoch is done.
     """
+    callbacks.insert(0, PlainNames())
     if hasattr(train_data, "epoch"):  # the sampler's random stream follows fit's epoch, also after a resume
         callbacks.insert(0, keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs=None: setattr(train_data, "epoch", epoch)))
     if latest_path is not None and save_model is not None:

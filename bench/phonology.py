@@ -1,0 +1,174 @@
+"""HamNoSys recognition on renderings of the real lexicon (issue 17): parameters, glosses, and signs never recorded.
+
+    python bench/phonology.py --json bench/results/phonology.json                     # |A| 300, |B| 100, seeds 0 1 2
+    python bench/phonology.py --a 100 --b 50 --seeds 0 --train-recordings 1           # a quick look
+
+The lexicon is ``../shared/data/hamnosys2motion/data.json``: its entries whose notation parses,
+distinct notations only, shuffled once (fixed order); A is the first ``--a`` of them, B the next
+``--b``. ``hamrec data synth`` renders A and B for six synthetic signers, one repetition each
+(signers 1-3 train, 4 validates, 5 and 6 test). hamrec is trained through
+``automated_training.py`` on renderings of A only — 1 or 3 recordings per sign (signer 1, or
+signers 1-3) — with the CLI's defaults except all classes in one run
+(``--max-classes-per-batch 0``: the class-batch plan would make 20+ runs of 15 classes here,
+which this 2-core machine cannot run for every setting) and ``--parameter-weight`` 0 (no heads)
+or the default. Each model is scored by ``inference_hamnosys.py --data-dir ... --lexicon``:
+
+- on A's test signers: gloss top-1/top-5 and each parameter's accuracy (unseen signers);
+- on B's renderings (signs never trained on; every signer): by-notation top-1/top-5 among all
+  |A ∪ B| entries of the lexicon, with chance (k / |A ∪ B|).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LEXICON = ROOT.parent / "shared" / "data" / "hamnosys2motion" / "data.json"
+SIGNERS, VAL, TEST = 6, ["signer4"], ["signer5", "signer6"]
+TRAIN = {1: ["signer1"], 3: ["signer1", "signer2", "signer3"]}
+ENV = {**os.environ, "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "torch")}
+if not os.environ.get("PYTHONPATH"):
+    ENV["PYTHONPATH"] = str(ROOT / "src")
+
+
+def choose(a: int, b: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(A, B): disjoint (gloss, HamNoSys) entries of the shared lexicon whose notations parse, all notations distinct."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from hamrec.hamnosys import HamNoSysError
+    from hamrec.hamnosys.parameters import parameters
+
+    entries, seen = [], set()
+    for key, e in json.loads(LEXICON.read_text(encoding="utf-8")).items():
+        text = e.get("hamnosys")
+        if not text or text in seen:
+            continue
+        try:
+            parameters(text)
+        except HamNoSysError:
+            continue
+        seen.add(text)
+        entries.append((e.get("type_name") or key, text))
+    random.Random(0).shuffle(entries)
+    return entries[:a], entries[a : a + b]
+
+
+def render(entries: list[tuple[str, str]], out: Path) -> Path:
+    """``hamrec data synth`` of ``entries`` for the six signers (made once)."""
+    if not (out / "manifest.csv").is_file():
+        subset = out.with_suffix(".json")
+        subset.parent.mkdir(parents=True, exist_ok=True)
+        subset.write_text(json.dumps({g: {"type_name": g, "hamnosys": h} for g, h in entries}, ensure_ascii=False), encoding="utf-8")
+        subprocess.run([sys.executable, "-m", "hamrec", "data", "synth", "--data-json", str(subset), "--out", str(out), "--signers", str(SIGNERS),
+                        "--repetitions", "1", "--seed", "0"], check=True, env=ENV, stdout=subprocess.DEVNULL)  # fmt: skip
+    return out
+
+
+def subset(rendered: Path, signers: list[str], out: Path) -> Path:
+    """A dataset folder whose manifest lists ``rendered``'s recordings of ``signers`` (absolute paths, nothing copied)."""
+    with open(rendered / "manifest.csv", newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["signer"] in signers]
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "manifest.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows({**r, "path": str((rendered / r["path"]).resolve())} for r in rows)
+    return out
+
+
+def infer(model: Path, data: Path, lexicon: Path) -> dict:
+    cmd = [sys.executable, str(ROOT / "inference_hamnosys.py"), "--model-path", str(model), "--data-dir", str(data), "--lexicon", str(lexicon),
+           "--json", "--output-dir", str(model.parent / f"eval-{data.name}")]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
+    if out.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout)
+
+
+def run(work: Path, a_dir: Path, b_dir: Path, lexicon: Path, recordings: int, weight: float | None, seed: int) -> dict:
+    name = f"rec{recordings}-w{'default' if weight is None else weight}-seed{seed}"
+    data = subset(a_dir, TRAIN[recordings] + VAL + TEST, work / "data" / f"a-rec{recordings}")
+    model_dir = work / "models" / name
+    cmd = [sys.executable, str(ROOT / "automated_training.py"), "--include-datasets", str(data), "--model-dir", str(model_dir), "--log-file",
+           str(model_dir.with_suffix(".log")), "--seed", str(seed), "--val-groups", *VAL, "--test-groups", *TEST, "--max-classes-per-batch", "0",
+           "--no-run-inference"] + ([] if weight is None else ["--parameter-weight", str(weight)])  # fmt: skip
+    start = time.perf_counter()
+    if not (model_dir / "training_summary.json").is_file() or json.loads((model_dir / "training_summary.json").read_text())["status"] != "finished":
+        subprocess.run(cmd, check=True, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    model = model_dir / "best_model.keras"
+    seen = infer(model, subset(a_dir, TEST, work / "data" / "a-test"), lexicon)
+    unseen = infer(model, subset(b_dir, [f"signer{i + 1}" for i in range(SIGNERS)], work / "data" / "b-all"), lexicon) if weight != 0 else {}
+    return {"setting": name, "train recordings per sign": recordings, "parameter weight": weight, "seed": seed, "seconds": seconds,
+            "A test top-1": seen["top1"], "A test top-5": seen["top5"], "A test recordings": seen["count"], "parameters": seen.get("parameters"),
+            "A by notation": seen.get("lexicon"), "B by notation": unseen.get("lexicon"), "command": " ".join(cmd)}  # fmt: skip
+
+
+def report(results: list[dict]) -> None:
+    def med(rows, key, sub=None):
+        vals = [(r[key] or {}).get(sub) if sub else r[key] for r in rows]
+        vals = [v for v in vals if v is not None]
+        return f"{100 * statistics.median(vals):5.1f}%" if vals else "   -  "
+
+    settings = sorted({(r["train recordings per sign"], str(r["parameter weight"])) for r in results})
+    print("\nrecordings/sign  weight   seeds  A top-1  A top-5  B by notation top-1 / top-5 (chance top-5)  parameters (median)")
+    for rec, w in settings:
+        rows = [r for r in results if r["train recordings per sign"] == rec and str(r["parameter weight"]) == w]
+        b = [r["B by notation"] for r in rows if r["B by notation"]]
+        chance = f"{100 * b[0]['chance_top5']:.1f}%" if b else "-"
+        params = rows[0]["parameters"] or {}
+        shown = ", ".join(f"{p} {100 * statistics.median([(r['parameters'] or {}).get(p, 0) for r in rows]):.0f}%" for p in params)
+        print(f"{rec:15d}  {w:7s}  {len(rows):5d}  {med(rows, 'A test top-1')}   {med(rows, 'A test top-5')}   "
+              f"{med(rows, 'B by notation', 'top1')} / {med(rows, 'B by notation', 'top5')} ({chance})   {shown}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--a", type=int, default=300, help="signs trained on")
+    ap.add_argument("--b", type=int, default=100, help="signs never trained on, found by notation")
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    ap.add_argument("--train-recordings", nargs="+", type=int, default=[1, 3], choices=sorted(TRAIN))
+    ap.add_argument("--weights", nargs="+", default=["0", "default"], help="--parameter-weight values; 'default': the CLI's")
+    ap.add_argument("--work", default="/tmp/hamrec-phonology", help="renderings and models (kept: a finished run is not repeated)")
+    ap.add_argument("--json", help="append the results to this file")
+    ap.add_argument("--report", help="print the table of the results in this file and stop")
+    args = ap.parse_args()
+    if args.report:
+        report(json.loads(Path(args.report).read_text()))
+        return
+    work = Path(args.work) / f"a{args.a}-b{args.b}"
+    a, b = choose(args.a, args.b)
+    lexicon = work / "lexicon.csv"
+    lexicon.parent.mkdir(parents=True, exist_ok=True)
+    with open(lexicon, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["gloss", "hamnosys"])
+        w.writerows(a + b)
+    a_dir, b_dir = render(a, work / "render-a"), render(b, work / "render-b")
+    results = []
+    for seed in args.seeds:
+        for rec in args.train_recordings:
+            for weight in args.weights:
+                r = run(work, a_dir, b_dir, lexicon, rec, None if weight == "default" else float(weight), seed)
+                results.append({**r, "A": len(a), "B": len(b)})
+                bn = r["B by notation"] or {}
+                print(f"{r['setting']}: A top-1 {r['A test top-1']:.3f} top-5 {r['A test top-5']:.3f}"
+                      + (f", B by notation top-1 {bn['top1']:.3f} top-5 {bn['top5']:.3f} of {bn['count']}" if bn.get("count") else "")
+                      + f", {r['seconds']:.0f} s", flush=True)  # fmt: skip
+                if args.json:
+                    path = Path(args.json)
+                    old = json.loads(path.read_text()) if path.is_file() else []
+                    path.write_text(json.dumps(old + [results[-1]], indent=1, ensure_ascii=False))
+    report(results)
+
+
+if __name__ == "__main__":
+    main()
