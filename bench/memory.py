@@ -81,16 +81,16 @@ def main() -> None:
         for mode in args.modes:
             r = measure(data, work, mode)
             results.append(r)
+            if args.json:  # after every job, so an interrupted call keeps what it measured
+                path = Path(args.json)
+                old = json.loads(path.read_text()) if path.is_file() else []
+                path.write_text(json.dumps(old + [r], indent=1))
             print(f"{r['recordings']:6d} recordings ({r['train recordings']} train / {r['val recordings']} val / {r['test recordings']} test), "
                   f"{mode:9s}: peak RSS {r['peak RSS MB']:6.0f} MB, {r['seconds']:5.0f} s", flush=True)  # fmt: skip
     for mode in args.modes:
-        rows = [r for r in results if r["mode"] == mode]
+        rows = sorted((r for r in results if r["mode"] == mode), key=lambda r: r["recordings"])
         if len(rows) > 1:
             print(f"{mode}: largest / smallest peak RSS = {rows[-1]['peak RSS MB'] / rows[0]['peak RSS MB']:.2f}x")
-    if args.json:
-        path = Path(args.json)
-        old = json.loads(path.read_text()) if path.is_file() else []
-        path.write_text(json.dumps(old + results, indent=1))
 
 
 if __name__ == "__main__":

@@ -176,7 +176,7 @@ def no_grad():
 
 
 def _trace_single(model, x: dict[str, np.ndarray]):
-    """A TorchScript function (features, mask) -> probabilities for batch size 1, or None."""
+    """A TorchScript function (features, mask) -> (class probabilities, *each head's probabilities) for batch size 1, or None."""
     import warnings
 
     import keras
