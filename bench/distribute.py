@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_file import append_results  # bench/results_file.py
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -64,9 +66,7 @@ def main() -> None:
                   f"same files written: {same}" + ("" if same else f" ({sorted(set(one['files']) ^ set(two['files']))})"))
             results += [one, {**two, "same files as 1 device": same}]
     if args.json:
-        path = Path(args.json)
-        old = json.loads(path.read_text()) if path.is_file() else []
-        path.write_text(json.dumps(old + results, indent=1))
+        append_results(args.json, results)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from results_file import append_results  # bench/results_file.py
+
 ROOT = Path(__file__).resolve().parents[1]
 SIGNS, REPETITIONS = 55, 3
 STEPS = ["--epochs", "3", "--steps-per-epoch", "20", "--max-classes-per-batch", "0", "--no-refit"]
@@ -82,9 +84,7 @@ def main() -> None:
             r = measure(data, work, mode)
             results.append(r)
             if args.json:  # after every job, so an interrupted call keeps what it measured
-                path = Path(args.json)
-                old = json.loads(path.read_text()) if path.is_file() else []
-                path.write_text(json.dumps(old + [r], indent=1))
+                append_results(args.json, [r])
             print(f"{r['recordings']:6d} recordings ({r['train recordings']} train / {r['val recordings']} val / {r['test recordings']} test), "
                   f"{mode:9s}: peak RSS {r['peak RSS MB']:6.0f} MB, {r['seconds']:5.0f} s", flush=True)  # fmt: skip
     for mode in args.modes:

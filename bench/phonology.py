@@ -31,6 +31,8 @@ import sys
 import time
 from pathlib import Path
 
+from results_file import append_results  # bench/results_file.py
+
 ROOT = Path(__file__).resolve().parents[1]
 LEXICON = ROOT.parent / "shared" / "data" / "hamnosys2motion" / "data.json"
 SIGNERS, VAL, TEST = 6, ["signer4"], ["signer5", "signer6"]
@@ -165,9 +167,7 @@ def main() -> None:
                       + (f", B by notation top-1 {bn['top1']:.3f} top-5 {bn['top5']:.3f} of {bn['count']}" if bn.get("count") else "")
                       + f", {r['seconds']:.0f} s", flush=True)  # fmt: skip
                 if args.json:
-                    path = Path(args.json)
-                    old = json.loads(path.read_text()) if path.is_file() else []
-                    path.write_text(json.dumps(old + [results[-1]], indent=1, ensure_ascii=False))
+                    append_results(args.json, [results[-1]])
     report(results)
 
 

@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_file import append_results  # bench/results_file.py
+
 os.environ.setdefault("KERAS_BACKEND", "torch")
 ROOT = Path(__file__).resolve().parents[1]
 if not os.environ.get("PYTHONPATH"):
@@ -113,9 +115,7 @@ def main() -> None:
                   f"model {r['model rec/s']:5.0f} rec/s, fit {r['fit rec/s']:5.0f} rec/s ({r['fit / model']:.0%} of the model's), "
                   f"command {r['command rec/s']:5.0f} rec/s", flush=True)  # fmt: skip
     if args.json:
-        path = Path(args.json)
-        old = json.loads(path.read_text()) if path.is_file() else []
-        path.write_text(json.dumps(old + results, indent=1))
+        append_results(args.json, results)
 
 
 if __name__ == "__main__":
