@@ -86,8 +86,14 @@ def train(proto: dict, work: Path) -> Path:
     return model_dir / "best_model.keras"
 
 
-def candidate_scores(rec, seqs, centres=None):
-    """Candidate "known sign" scores from the model's pooled features (B, D) and class scores."""
+def candidate_scores(rec, seqs, bank=None):
+    """Candidate "known sign" scores from the model's pooled features (B, D) and class scores.
+
+    ``bank``: the training recordings' pooled features and class ids, for the scores that
+    compare with them: cosine to the nearest class centre, cosine to the k-th nearest training
+    recording (Sun et al. 2022, "deep nearest neighbours") and the Mahalanobis distance to the
+    nearest class under a shared covariance (Lee et al. 2018).
+    """
     import keras
 
     embed = keras.Model(rec.model.inputs, rec.model.get_layer("head_norm").output)
@@ -99,9 +105,19 @@ def candidate_scores(rec, seqs, centres=None):
     top = np.sort(p, 1)
     out = {"max probability": top[:, -1], "margin top-1 - top-2": top[:, -1] - top[:, -2], "negative entropy": (p * np.log(p + 1e-12)).sum(1),
            "max logit": logits.max(1), "energy (logsumexp)": np.log(np.exp(logits - logits.max(1, keepdims=True)).sum(1)) + logits.max(1)}  # fmt: skip
-    if centres is not None:
-        en = e / np.linalg.norm(e, axis=1, keepdims=True)
-        out["cosine to nearest class centre"] = (en @ (centres / np.linalg.norm(centres, axis=1, keepdims=True)).T).max(1)
+    if bank is not None:
+        train_e, y = bank
+        unit = lambda a: a / np.linalg.norm(a, axis=1, keepdims=True)  # noqa: E731
+        centres = np.stack([train_e[y == k].mean(0) if (y == k).any() else np.zeros(train_e.shape[1]) for k in range(len(rec.classes))])
+        en = unit(e)
+        out["cosine to nearest class centre"] = (en @ unit(centres + 1e-12).T).max(1)
+        sims = np.sort(en @ unit(train_e).T, axis=1)[:, ::-1]  # (N, M) most similar first
+        for k in (1, 5, 20):
+            out[f"cosine to {k}-th nearest training recording"] = sims[:, min(k, sims.shape[1]) - 1]
+        resid = train_e - centres[y]
+        precision = np.linalg.pinv(np.cov(resid, rowvar=False) + 1e-6 * np.eye(resid.shape[1]))
+        d = e[:, None, :] - centres[None]  # (N, C, D)
+        out["negative Mahalanobis to nearest class"] = -np.einsum("ncd,de,nce->nc", d, precision, d).min(1)
     return out, e
 
 
@@ -126,17 +142,16 @@ def open_set(proto: dict, model_path: Path, work: Path) -> dict:
         return seqs
 
     train_e = candidate_scores(rec, load([e["path"] for e in rec.contract.split["train"]]))[1]
-    y = np.array([rec.classes.index(e["label"]) for e in rec.contract.split["train"]])
-    centres = np.stack([train_e[y == k].mean(0) for k in range(len(rec.classes))])
+    bank = (train_e, np.array([rec.classes.index(e["label"]) for e in rec.contract.split["train"]]))
     test_paths = [e["path"] for e in rec.contract.split["test"]]
-    known, _ = candidate_scores(rec, load(test_paths), centres)
+    known, _ = candidate_scores(rec, load(test_paths), bank)
     export_dir = work / proto["name"] / "export"
     subprocess.run([sys.executable, "-m", "hamrec.cli.main", "export", "--model-path", str(model_path), "--out", str(export_dir)], check=True,
                    capture_output=True, cwd=ROOT)  # fmt: skip
     result = {"protocol": proto["name"], "classes": len(rec.classes), "known_count": len(test_paths),
               "known_accepted": accepted(export_dir, test_paths), "threshold": rec.contract.info["open_set"], "oov": {}}  # fmt: skip
     for name, paths in proto["oov"].items():
-        unknown, _ = candidate_scores(rec, load(paths), centres)
+        unknown, _ = candidate_scores(rec, load(paths), bank)
         auroc = {k: float(roc_auc_score(np.r_[np.ones(len(known[k])), np.zeros(len(unknown[k]))], np.r_[known[k], unknown[k]])) for k in known}
         result["oov"][name] = {"count": len(paths), "auroc": auroc, "accepted": accepted(export_dir, [str(p) for p in paths])}
     return result

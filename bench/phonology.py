@@ -10,8 +10,9 @@ distinct notations only, shuffled once (fixed order); A is the first ``--a`` of 
 ``automated_training.py`` on renderings of A only — 1 or 3 recordings per sign (signer 1, or
 signers 1-3) — with the CLI's defaults except all classes in one run
 (``--max-classes-per-batch 0``: the class-batch plan would make 20+ runs of 15 classes here,
-which this 2-core machine cannot run for every setting) and ``--parameter-weight`` 0 (no heads)
-or the default. Each model is scored by ``inference_hamnosys.py --data-dir ... --lexicon``:
+which this 2-core machine cannot run for every setting), ``--parameter-weight`` 0 (no heads)
+or the default, and with ``--pathways off`` also ``--no-parameter-pathways`` (every head reads
+the classifier's features, as before the pathways). Each model is scored by ``inference_hamnosys.py --data-dir ... --lexicon``:
 
 - on A's test signers: gloss top-1/top-5 and each parameter's accuracy (unseen signers);
 - on B's renderings (signs never trained on; every signer): by-notation top-1/top-5 among all
@@ -96,13 +97,13 @@ def infer(model: Path, data: Path, lexicon: Path | None) -> dict:
     return json.loads(out.stdout)
 
 
-def run(work: Path, a_dir: Path, b_dir: Path, lexicon: Path, recordings: int, weight: float | None, seed: int) -> dict:
-    name = f"rec{recordings}-w{'default' if weight is None else weight}-seed{seed}"
+def run(work: Path, a_dir: Path, b_dir: Path, lexicon: Path, recordings: int, weight: float | None, seed: int, pathways: bool = True) -> dict:
+    name = f"rec{recordings}-w{'default' if weight is None else weight}{'' if pathways else '-nopath'}-seed{seed}"
     data = subset(a_dir, TRAIN[recordings] + VAL + TEST, work / "data" / f"a-rec{recordings}")
     model_dir = work / "models" / name
     cmd = [sys.executable, str(ROOT / "automated_training.py"), "--include-datasets", str(data), "--model-dir", str(model_dir), "--log-file",
            str(model_dir.with_suffix(".log")), "--seed", str(seed), "--val-groups", *VAL, "--test-groups", *TEST, "--max-classes-per-batch", "0",
-           "--no-run-inference"] + ([] if weight is None else ["--parameter-weight", str(weight)])  # fmt: skip
+           "--no-run-inference"] + ([] if weight is None else ["--parameter-weight", str(weight)]) + ([] if pathways else ["--no-parameter-pathways"])  # fmt: skip
     start = time.perf_counter()
     if not (model_dir / "training_summary.json").is_file() or json.loads((model_dir / "training_summary.json").read_text())["status"] != "finished":
         subprocess.run(cmd, check=True, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -110,7 +111,7 @@ def run(work: Path, a_dir: Path, b_dir: Path, lexicon: Path, recordings: int, we
     model = model_dir / "best_model.keras"
     seen = infer(model, subset(a_dir, TEST, work / "data" / "a-test"), lexicon if weight != 0 else None)
     unseen = infer(model, subset(b_dir, [f"signer{i + 1}" for i in range(SIGNERS)], work / "data" / "b-all"), lexicon) if weight != 0 else {}
-    return {"setting": name, "train recordings per sign": recordings, "parameter weight": weight, "seed": seed, "seconds": seconds,
+    return {"setting": name, "train recordings per sign": recordings, "parameter weight": weight, "parameter pathways": pathways, "seed": seed, "seconds": seconds,
             "A test top-1": seen["top1"], "A test top-5": seen["top5"], "A test recordings": seen["count"], "parameters": seen.get("parameters"),
             "A by notation": seen.get("lexicon"), "B by notation": unseen.get("lexicon"), "command": " ".join(cmd)}  # fmt: skip
 
@@ -121,15 +122,16 @@ def report(results: list[dict]) -> None:
         vals = [v for v in vals if v is not None]
         return f"{100 * statistics.median(vals):5.1f}%" if vals else "   -  "
 
-    settings = sorted({(r["train recordings per sign"], str(r["parameter weight"])) for r in results})
-    print("\nrecordings/sign  weight   seeds  A top-1  A top-5  B by notation top-1 / top-5 (chance top-5)  parameters (median)")
-    for rec, w in settings:
-        rows = [r for r in results if r["train recordings per sign"] == rec and str(r["parameter weight"]) == w]
+    weight = lambda r: "default" if r["parameter weight"] is None else str(r["parameter weight"])  # noqa: E731
+    key = lambda r: (r["train recordings per sign"], weight(r), r.get("parameter pathways", False))  # noqa: E731
+    print("\nrecordings/sign  weight  pathways  seeds  A top-1  A top-5  B by notation top-1 / top-5 (chance top-5)  parameters (median)")
+    for rec, w, path in sorted({key(r) for r in results}):
+        rows = [r for r in results if key(r) == (rec, w, path)]
         b = [r["B by notation"] for r in rows if r["B by notation"]]
         chance = f"{100 * b[0]['chance_top5']:.1f}%" if b else "-"
         params = rows[0]["parameters"] or {}
         shown = ", ".join(f"{p} {100 * statistics.median([(r['parameters'] or {}).get(p, 0) for r in rows]):.0f}%" for p in params)
-        print(f"{rec:15d}  {w:7s}  {len(rows):5d}  {med(rows, 'A test top-1')}   {med(rows, 'A test top-5')}   "
+        print(f"{rec:15d}  {w:7s}  {'yes' if path else 'no':8s}  {len(rows):5d}  {med(rows, 'A test top-1')}   {med(rows, 'A test top-5')}   "
               f"{med(rows, 'B by notation', 'top1')} / {med(rows, 'B by notation', 'top5')} ({chance})   {shown}")
 
 
@@ -140,6 +142,8 @@ def main() -> None:
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--train-recordings", nargs="+", type=int, default=[1, 3], choices=sorted(TRAIN))
     ap.add_argument("--weights", nargs="+", default=["0", "default"], help="--parameter-weight values; 'default': the CLI's")
+    ap.add_argument("--pathways", nargs="+", default=["on"], choices=["on", "off"],
+                    help="the heads' own pathways (the default) and/or --no-parameter-pathways")
     ap.add_argument("--work", default="/tmp/hamrec-phonology", help="renderings and models (kept: a finished run is not repeated)")
     ap.add_argument("--json", help="append the results to this file")
     ap.add_argument("--report", help="print the table of the results in this file and stop")
@@ -159,8 +163,8 @@ def main() -> None:
     results = []
     for seed in args.seeds:
         for rec in args.train_recordings:
-            for weight in args.weights:
-                r = run(work, a_dir, b_dir, lexicon, rec, None if weight == "default" else float(weight), seed)
+            for weight, pathways in ((w, p) for w in args.weights for p in (["on"] if w == "0" else args.pathways)):  # weight 0: no heads at all
+                r = run(work, a_dir, b_dir, lexicon, rec, None if weight == "default" else float(weight), seed, pathways == "on")
                 results.append({**r, "A": len(a), "B": len(b)})
                 bn = r["B by notation"] or {}
                 print(f"{r['setting']}: A top-1 {r['A test top-1']:.3f} top-5 {r['A test top-5']:.3f}"

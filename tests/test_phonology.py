@@ -69,6 +69,51 @@ def test_heads_only_where_the_labels_carry_notation(tmp_path):
     assert "parameters" not in job(plain).contract.info  # no notation anywhere (Auslan, dgs11): no heads
 
 
+def test_the_hand_heads_read_the_hands_relative_to_their_wrists_and_the_location_head_the_positions():
+    from hamrec.data.formats import keypoints as kp
+    from hamrec.data.sequence import SequenceBatch, SignSequence
+    from hamrec.features import prepare_batch
+
+    spec = FeatureSpec(kp.LAYOUT, kp.NUM_POINTS, 3, seq_len=16, centred=True, dominant_right=True)
+    groups = spec.parameter_groups()
+    hands, positions = set(groups["hands"][1]), set(groups["positions"][1])
+    assert "handshape" in groups["hands"][0] and groups["positions"][0] == ["location"]
+    assert not hands & positions and len(hands | positions) == spec.num_features
+    rng = np.random.default_rng(0)
+    data = rng.normal(0, 0.2, (20, kp.NUM_POINTS, 3)).astype(np.float32)
+    data[:, kp.FACE] = np.nan
+    elsewhere = data.copy()
+    elsewhere[:, kp.RIGHT_HAND] += np.float32([0.5, -0.3, 0.1])  # the same handshape at another place
+    other_shape = data.copy()
+    other_shape[:, kp.RIGHT_HAND.start + 8] += np.float32([0.1, 0.2, 0.0])  # the index fingertip elsewhere, the wrist where it was
+    seqs = [SignSequence(d, ~np.isnan(d[..., 0]), 25.0, kp.LAYOUT, kp.POINTS) for d in (data, elsewhere, other_shape)]
+    x, _ = prepare_batch(SequenceBatch.of(seqs), spec)
+    differs = lambda a, b: set(np.flatnonzero(~np.isclose(a, b, atol=1e-5).all(axis=0)).tolist())  # noqa: E731
+    assert differs(x[0], x[1]) and differs(x[0], x[1]) <= positions  # where the hand is: positions only
+    assert differs(x[0], x[2]) & hands  # its shape: the hands' columns
+    assert not spec.__class__("array", 4, 1).parameter_groups()  # other layouts: every head reads the classifier's features
+
+
+def test_pathways_are_saved_with_the_model_and_switched_off_by_the_flag(tmp_path):
+    import keras
+
+    from hamrec.data.formats import keypoints as kp
+    from hamrec.model.builder import build_model
+
+    spec = FeatureSpec(kp.LAYOUT, kp.NUM_POINTS, 3, seq_len=8, centred=True)
+    heads = {p: len(v) for p, v in VOCABULARIES.items()}
+    model = build_model(8, spec.num_features, 3, parameters=heads, groups=spec.parameter_groups())
+    names = {layer.name for layer in model.layers}
+    assert {"hands_columns", "positions_columns"} <= names
+    model.save(tmp_path / "m.keras")
+    again = keras.saving.load_model(tmp_path / "m.keras", compile=False)
+    x = {"features": np.random.default_rng(0).normal(size=(2, 8, spec.num_features)).astype("float32"), "mask": np.ones((2, 8), "float32")}
+    for name in ("param_handshape", "param_location", "param_movement", "classes"):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(again(x)[name]), keras.ops.convert_to_numpy(model(x)[name]), atol=1e-6)
+    plain = build_model(8, spec.num_features, 3, parameters=heads)  # --no-parameter-pathways
+    assert not {"hands_columns", "positions_columns"} & {layer.name for layer in plain.layers}
+
+
 # A handshape family and a location family; B combines a handshape of one with a location of the
 # other, so no training recording shows it, while each of its parameters is in several signs.
 A = [(f"HS-{hs}", sign(hs, "hamextfingeru", "hampalml", "hamchest", "hammoveo")) for hs in ("hamfist", "hamflathand", "hamfinger2", "hamfinger2345")]

@@ -56,6 +56,23 @@ class FeatureSpec:
             base = (len(kp.BODY_HAND_POINTS) + 42 + len(kp.FACE_MESH) * self.face) * self.dims
         return base * (self.absolute + self.velocity + self.centred)
 
+    def parameter_groups(self) -> dict[str, tuple[list[str], list[int]]]:
+        """Keypoints: the feature columns that carry some HamNoSys parameters on their own, for
+        heads that read nothing else (:func:`hamrec.model.builder.build_model`): each hand
+        relative to its wrist (its shape and orientation) for the handshapes, finger direction
+        and palm, and the body and hand positions for the location. Empty for other layouts.
+
+        Returns: group name -> (parameters, columns in every part: values, velocity, centred).
+        """
+        if self.layout != kp.LAYOUT:
+            return {}
+        parts = self.absolute + self.velocity + self.centred
+        per_part = self.num_features // parts
+        positions = len(kp.BODY_HAND_POINTS) * self.dims  # then each hand relative to its wrist: 2 x 21 points
+        cols = lambda first, last: [k * per_part + c for k in range(parts) for c in range(first, last)]  # noqa: E731
+        return {"hands": (["handshape", "extended_finger", "palm", "nondominant_handshape"], cols(positions, positions + 42 * self.dims)),
+                "positions": (["location"], cols(0, positions))}  # fmt: skip
+
     def to_dict(self) -> dict:
         return asdict(self)
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import keras
 from keras import layers
 
-from .layers import ConvBlock, MaskedPooling, PositionalEmbedding, TransformerBlock
+from .layers import Columns, ConvBlock, MaskedPooling, PositionalEmbedding, TransformerBlock
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,17 @@ HEAD = "param_"
 
 
 def build_model(seq_len: int, num_features: int, num_classes: int, cfg: ModelConfig = PRESETS["tiny"],
-                parameters: dict[str, int] | None = None) -> keras.Model:  # fmt: skip
+                parameters: dict[str, int] | None = None, groups: dict[str, tuple[list[str], list[int]]] | None = None) -> keras.Model:  # fmt: skip
     """Inputs ``features`` (B, T, F) and ``mask`` (B, T); output class probabilities (B, num_classes).
 
     With ``parameters`` (HamNoSys parameter -> number of values) the model also predicts each
-    parameter from the same pooled features, and its output is a dict: ``classes`` and
-    ``param_<name>`` (B, values). The heads share everything but their last layer with the
-    classifier, so what they learn (handshape, location, movement…, each shared by many signs)
-    shapes the features the classes are read from.
+    parameter, and its output is a dict: ``classes`` and ``param_<name>`` (B, values). A
+    parameter of none of ``groups`` is read from the classifier's pooled features, so what it
+    learns (movement, symmetry…, each shared by many signs) shapes the features the classes are
+    read from. ``groups`` (name -> (parameters, feature columns);
+    :meth:`hamrec.features.FeatureSpec.parameter_groups`) gives parameters a pathway of their
+    own that sees only their columns: a head that reads only the hands' shape cannot answer by
+    recognising the whole sign, so it carries over to signs it never saw.
     """
     feats = keras.Input((seq_len, num_features), name="features")
     mask = keras.Input((seq_len,), name="mask")
@@ -77,8 +80,23 @@ def build_model(seq_len: int, num_features: int, num_classes: int, cfg: ModelCon
     x = layers.Dropout(cfg.dropout)(x)
     out = layers.Dense(num_classes, activation="softmax", name=CLASSES)(x)
     if parameters:
-        out = {CLASSES: out, **{HEAD + p: layers.Dense(n, activation="softmax", name=HEAD + p)(x) for p, n in parameters.items()}}
+        read_from = {p: x for p in parameters}  # parameter -> the pooled features its head reads
+        for name, (params, columns) in (groups or {}).items():
+            mine = [p for p in params if p in parameters]
+            if mine:
+                read_from.update(dict.fromkeys(mine, _pathway(feats, mask, columns, cfg, name)))
+        out = {CLASSES: out, **{HEAD + p: layers.Dense(n, activation="softmax", name=HEAD + p)(read_from[p]) for p, n in parameters.items()}}
     return keras.Model({"features": feats, "mask": mask}, out, name="hamrec")
+
+
+def _pathway(feats, mask, columns: list[int], cfg: ModelConfig, name: str):
+    """(B, T, F) -> (B, 2 dim): the pooled features of one group's columns (a temporal conv block on their own embedding)."""
+    x = Columns(columns, name=f"{name}_columns")(feats)
+    x = layers.Dense(cfg.dim, name=f"{name}_embed")(x)
+    x = ConvBlock(cfg.dim, cfg.kernel_size, dropout=cfg.dropout, name=f"{name}_conv")([x, mask])
+    x = MaskedPooling(name=f"{name}_pool")([x, mask])
+    x = layers.LayerNormalization(name=f"{name}_norm")(x)
+    return layers.Dropout(cfg.dropout)(x)
 
 
 def class_output(out):

@@ -139,3 +139,18 @@ class MaskedPooling(layers.Layer):
         mean = ops.sum(x * m, axis=1) / ops.maximum(ops.sum(m, axis=1), 1.0)
         mx = ops.max(ops.where(m > 0, x, -1e9), axis=1)
         return ops.concatenate([mean, mx], axis=-1)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Columns(layers.Layer):
+    """(B, T, F) -> (B, T, len(columns)): the feature columns one phonological head reads."""
+
+    def __init__(self, columns: list[int], **kwargs):
+        super().__init__(**kwargs)
+        self.columns = [int(c) for c in columns]
+
+    def call(self, x):
+        return ops.take(x, self.columns, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "columns": self.columns}

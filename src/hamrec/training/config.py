@@ -73,6 +73,10 @@ class LoopConfig:
     parameter_weight: float = option(0.2, "When the labels carry HamNoSys: the model also learns each sign's handshape, finger direction, "
                                      "palm, location, movement, symmetry and repetition, each head's loss weighted this much against the "
                                      "classes' (0: no such heads)", non_negative_float)  # fmt: skip
+    parameter_pathways: bool = option(True, "Keypoints, with the HamNoSys heads: the handshape, finger-direction and palm heads read only each "
+                                      "hand relative to its wrist, and the location head only the positions, each group through a small "
+                                      "pathway of its own, so that they carry over to signs never trained on (--no-parameter-pathways: "
+                                      "every head reads the classifier's features)")  # fmt: skip
     balance: bool = option(True, "Draw classes equally often")
     val_fraction: float = option(0.15, "Share of the groups held out for validation when --val-groups is not given", fraction)
     test_fraction: float = option(0.15, "Share of the groups held out for testing when --test-groups is not given (0: no test split)",
@@ -87,7 +91,7 @@ class LoopConfig:
 
     def fingerprint(self) -> dict:
         """The settings that define the job; resuming with different ones is refused."""
-        keys = ("include_datasets", "seed", "model_size", "heads", "seq_len", "centred_features", "absolute_features", "dominant_right", "face_features", "max_classes_per_batch",
+        keys = ("include_datasets", "seed", "model_size", "heads", "seq_len", "centred_features", "absolute_features", "dominant_right", "face_features", "parameter_pathways", "max_classes_per_batch",
                 "min_samples", "min_length", "val_fraction", "test_fraction", "test_groups", "val_groups")  # fmt: skip
         return {k: v for k, v in self.to_dict().items() if k in keys}
 

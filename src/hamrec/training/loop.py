@@ -194,7 +194,8 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, train_fn) -> dict:
     job.contract.info["model_config"] = model_cfg.to_dict()
     keras.utils.set_random_seed(cfg.seed)
     heads = {p: len(values) for p, values in job.contract.info.get("parameters", {}).items()}
-    model = build_model(job.contract.spec.seq_len, job.contract.spec.num_features, len(job.index.classes), model_cfg, heads)
+    groups = job.contract.spec.parameter_groups() if heads and cfg.parameter_pathways else None
+    model = build_model(job.contract.spec.seq_len, job.contract.spec.num_features, len(job.index.classes), model_cfg, heads, groups)
     best_path = model_dir / BEST
     seen: list[str] = []
 
