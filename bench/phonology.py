@@ -12,7 +12,8 @@ signers 1-3) — with the CLI's defaults except all classes in one run
 (``--max-classes-per-batch 0``: the class-batch plan would make 20+ runs of 15 classes here,
 which this 2-core machine cannot run for every setting), ``--parameter-weight`` 0 (no heads)
 or the default, and with ``--pathways off`` also ``--no-parameter-pathways`` (every head reads
-the classifier's features, as before the pathways). Each model is scored by ``inference_hamnosys.py --data-dir ... --lexicon``:
+the classifier's features, as before the pathways). Each model is scored by
+``inference_hamnosys.py --data-dir ... --lexicon``:
 
 - on A's test signers: gloss top-1/top-5 and each parameter's accuracy (unseen signers);
 - on B's renderings (signs never trained on; every signer): by-notation top-1/top-5 among all

@@ -5,7 +5,7 @@
 
 Everything comes from the product's own path: ``prepare_job`` reads and splits the data with
 the CLI's defaults, ``Job.sampler`` is the augmenting, class-balanced stream
-``automated_training.py`` trains on, and the model is the default preset compiled as a run
+``automated_training.py`` trains on, and the model is the job's own (``Job.build_model``) compiled as a run
 compiles it. "data" draws one epoch of batches; "model" trains on batches drawn beforehand
 (``train_on_batch``); "fit" is ``model.fit`` over the sampler for one epoch, without
 validation. Each figure is the median of ``--repeats`` epochs after one warm-up epoch.
@@ -64,15 +64,14 @@ def command(dataset: str, root: str, epochs: int, model_dir: Path) -> float:
 def _measure(job, cfg, workers: int, repeats: int) -> dict:
     import keras
 
-    from hamrec.model.builder import PRESETS, build_model, compile_model
+    from hamrec.model.builder import compile_model
 
     train = job.samples("train")
     sampler = job.sampler(train, cfg, seed=0)
     if workers:  # PyDataset's own workers: threads, or processes for a negative count
         sampler._workers, sampler._use_multiprocessing = abs(workers), workers < 0
     spec = job.contract.spec
-    heads = {p: len(values) for p, values in job.contract.info.get("parameters", {}).items()}  # the built-in signs carry HamNoSys
-    model = build_model(spec.seq_len, spec.num_features, len(job.index.classes), PRESETS[cfg.model_size], heads)
+    model = job.build_model(cfg)  # the model automated_training.py trains (the built-in signs carry HamNoSys: with the heads)
     compile_model(model, cfg.lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay, cfg.parameter_weight)
     n = len(train)
 

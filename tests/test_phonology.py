@@ -91,7 +91,7 @@ def test_the_hand_heads_read_the_hands_relative_to_their_wrists_and_the_location
     differs = lambda a, b: set(np.flatnonzero(~np.isclose(a, b, atol=1e-5).all(axis=0)).tolist())  # noqa: E731
     assert differs(x[0], x[1]) and differs(x[0], x[1]) <= positions  # where the hand is: positions only
     assert differs(x[0], x[2]) & hands  # its shape: the hands' columns
-    assert not spec.__class__("array", 4, 1).parameter_groups()  # other layouts: every head reads the classifier's features
+    assert not FeatureSpec("array", 4, 1).parameter_groups()  # other layouts: every head reads the classifier's features
 
 
 def test_pathways_are_saved_with_the_model_and_switched_off_by_the_flag(tmp_path):

@@ -55,6 +55,18 @@ class Job:
         """Class -> output index, over the whole label space."""
         return {c: i for i, c in enumerate(self.index.classes)}
 
+    def build_model(self, cfg: LoopConfig):
+        """The job's untrained model: ``--model-size`` with ``--heads``, and where the labels carry HamNoSys
+        the phonological heads (with their own pathways unless ``--no-parameter-pathways``); its
+        configuration goes into the contract every saved model carries."""
+        from ..model.builder import PRESETS, build_model
+
+        model_cfg = replace(PRESETS[cfg.model_size], heads=cfg.heads)
+        self.contract.info["model_config"] = model_cfg.to_dict()
+        heads = {p: len(values) for p, values in self.contract.info.get("parameters", {}).items()}
+        groups = self.contract.spec.parameter_groups() if heads and cfg.parameter_pathways else None
+        return build_model(self.contract.spec.seq_len, self.contract.spec.num_features, len(self.index.classes), model_cfg, heads, groups)
+
     def sampler(self, samples, cfg: LoopConfig, seed: int):
         """The augmenting, class-balanced training stream over ``samples`` (this host's share of it, on several)."""
         from .distribute import batch_multiple, process
@@ -171,7 +183,6 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, train_fn) -> dict:
     parallel = distribute.setup(cfg.distribute)
     distribute.check_batch_size(cfg.batch_size)
 
-    from ..model.builder import PRESETS, build_model
     from .run import train_run
 
     train_fn = train_fn or train_run
@@ -190,12 +201,8 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, train_fn) -> dict:
     summary.data["skipped_files"] = len(job.index.skipped)
     summary.save()
 
-    model_cfg = replace(PRESETS[cfg.model_size], heads=cfg.heads)
-    job.contract.info["model_config"] = model_cfg.to_dict()
     keras.utils.set_random_seed(cfg.seed)
-    heads = {p: len(values) for p, values in job.contract.info.get("parameters", {}).items()}
-    groups = job.contract.spec.parameter_groups() if heads and cfg.parameter_pathways else None
-    model = build_model(job.contract.spec.seq_len, job.contract.spec.num_features, len(job.index.classes), model_cfg, heads, groups)
+    model = job.build_model(cfg)
     best_path = model_dir / BEST
     seen: list[str] = []
 
