@@ -7,10 +7,11 @@ Open set: for each protocol, the default command (``automated_training.py``, a s
 no flags but the data, the test groups and the model folder) trains on a dataset with some
 classes taken out; the model is exported with ``hamrec export``. In-vocabulary recordings are the
 model's own test split, out-of-vocabulary ones the recordings of the classes taken out (and, for
-the built-in signs, real recordings of other signs). Printed: AUROC of several candidate scores
-(computed here from the model's pooled features and class scores, to choose the product's score),
-and the share of each set that the threshold saved with the model accepts, answered by
-``python -m hamrec.runtime`` (in-vocabulary: should be high; out-of-vocabulary: should be low).
+the built-in signs, real recordings of other signs). Printed: AUROC of the product's score (the
+delivered model's ``known`` output) and of other candidate scores (computed here from the model's
+pooled features and class scores, to choose the product's score), and the share of each set that
+the threshold saved with the model accepts, answered by ``python -m hamrec.runtime``
+(in-vocabulary: should be high; out-of-vocabulary: should be low).
 
 - auslan: sessions tctodd4-9 without every 6th class (15 of 95), test session tctodd9; OOV =
   the 15 classes' recordings in tctodd9.
@@ -86,6 +87,9 @@ def train(proto: dict, work: Path) -> Path:
     return model_dir / "best_model.keras"
 
 
+PRODUCT = "the product's score (the model's known output)"
+
+
 def candidate_scores(rec, seqs, bank=None):
     """Candidate "known sign" scores from the model's pooled features (B, D) and class scores.
 
@@ -118,6 +122,10 @@ def candidate_scores(rec, seqs, bank=None):
         precision = np.linalg.pinv(np.cov(resid, rowvar=False) + 1e-6 * np.eye(resid.shape[1]))
         d = e[:, None, :] - centres[None]  # (N, C, D)
         out["negative Mahalanobis to nearest class"] = -np.einsum("ncd,de,nce->nc", d, precision, d).min(1)
+        out["negative diagonal Mahalanobis to nearest class"] = -((d**2) / (resid.var(0) + 1e-6)).sum(2).min(1)
+    known = rec.outputs(seqs)[2]
+    if known is not None:
+        out[PRODUCT] = known
     return out, e
 
 
@@ -141,8 +149,10 @@ def open_set(proto: dict, model_path: Path, work: Path) -> dict:
                 print(f"  skipped {p}: {e}")
         return seqs
 
-    train_e = candidate_scores(rec, load([e["path"] for e in rec.contract.split["train"]]))[1]
-    bank = (train_e, np.array([rec.classes.index(e["label"]) for e in rec.contract.split["train"]]))
+    # the delivered model was refitted on train + val: statistics from both are in-sample, as train alone was before the refit
+    seen = rec.contract.split["train"] + rec.contract.split["val"]
+    seen_e = candidate_scores(rec, load([e["path"] for e in seen]))[1]
+    bank = (seen_e, np.array([rec.classes.index(e["label"]) for e in seen]))
     test_paths = [e["path"] for e in rec.contract.split["test"]]
     known, _ = candidate_scores(rec, load(test_paths), bank)
     export_dir = work / proto["name"] / "export"

@@ -44,15 +44,25 @@ def test_onnx_runtime_gives_the_keras_probabilities_on_real_recordings_of_every_
     """Real .pose files (MediaPipe, OpenPose, dgs11 webcam), real Auslan glove streams; SMPL-X is synthetic (no real file is shared)."""
     from hamrec.runtime import OnnxRecognizer
 
+    from hamrec.model.builder import with_known
+
     model_path = _model_for(tmp_path, layout, points, dims)
-    out = _export(model_path, tmp_path / "export")
     cache = RecordingCache(None)
     seqs = [cache.load(p) for p in _recordings(layout, tmp_path)]
+    # with an open-set answer: statistics of these recordings' own features, as training fits them
+    rec = Recognizer.load(model_path)
+    feats = np.tile(rec.pooled_features(seqs), (4, 1))
+    stats = open_set.fit_distance(feats + np.random.default_rng(0).normal(size=feats.shape), np.arange(len(feats)) % 3, 3)
+    rec.contract.info["open_set"] = open_set.calibrate(np.linspace(-5, -1, 20))
+    rec.contract.save(with_known(rec.model, *stats), model_path)
+    out = _export(model_path, tmp_path / "export")
     keras_rec, onnx_rec = Recognizer.load(model_path), OnnxRecognizer.load(out)
-    batched = onnx_rec.probabilities(seqs)
-    assert np.abs(batched - keras_rec.probabilities(seqs)).max() <= 1e-4  # batch size len(seqs): the batch axis is dynamic
+    (p_onnx, _, k_onnx), (p_keras, _, k_keras) = onnx_rec.outputs(seqs), keras_rec.outputs(seqs)
+    assert np.abs(p_onnx - p_keras).max() <= 1e-4  # batch size len(seqs): the batch axis is dynamic
+    assert np.abs(k_onnx - k_keras).max() <= 1e-4 * max(1.0, np.abs(k_keras).max())
     for s in seqs[:2]:
         assert np.abs(onnx_rec.probabilities([s]) - keras_rec.probabilities([s])).max() <= 1e-4  # batch size 1 (the traced torch path)
+        assert np.abs(onnx_rec.outputs([s])[2] - keras_rec.outputs([s])[2]).max() <= 1e-4 * max(1.0, np.abs(k_keras).max())
 
 
 def test_runtime_needs_neither_torch_nor_keras_and_answers_like_inference_hamnosys(trained, tmp_path):
@@ -99,15 +109,55 @@ def test_open_set_threshold_is_chosen_on_validation_and_saved_with_the_model(tra
     assert r["known_threshold"] == pytest.approx(saved["threshold"], abs=1e-4) and r["known"] == (r["known_score"] >= r["known_threshold"])
 
 
-def test_open_set_answer_rejects_an_undecided_output_and_accepts_a_certain_one():
-    sure = np.array([[0.98, 0.01, 0.01]])
-    undecided = np.full((1, 3), 1 / 3)
-    settings = open_set.calibrate(np.repeat(sure, 50, axis=0) * np.linspace(0.9, 1.0, 50)[:, None])
-    assert open_set.answer(sure[0], settings)["known"] is True
-    assert open_set.answer(undecided[0], settings)["known"] is False
-    assert open_set.answer(sure[0], None) == {}  # models saved before open-set settings existed answer as before
-    scores = open_set.known_score(np.array([[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]]))
+def test_the_distance_score_accepts_recordings_near_a_class_and_rejects_far_ones():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 8)) * 5
+    y = np.repeat(np.arange(3), 40)
+    x = centres[y] + rng.normal(size=(120, 8)) * np.linspace(0.5, 2.0, 8)  # anisotropic spread: a Mahalanobis distance, not a Euclidean one
+    stats = open_set.fit_distance(x, y, 3)
+    own = open_set.distance_score(x, *stats)
+    assert np.median(own) == pytest.approx(-1.0, rel=0.1)  # in units of a typical training recording's distance
+    settings = open_set.calibrate(open_set.distance_score(centres[y] + rng.normal(size=(120, 8)) * np.linspace(0.5, 2.0, 8), *stats))
+    far = open_set.distance_score(centres[:1] + 6.0, *stats)
+    near = open_set.distance_score(centres[1:2], *stats)
+    assert open_set.answer(near[0], settings)["known"] is True and open_set.answer(far[0], settings)["known"] is False
+    assert open_set.answer(near[0], None) == {}  # models saved before open-set settings existed answer as before
+    scores = open_set.entropy_score(np.array([[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]]))  # the score of models calibrated before
     assert scores[0] == pytest.approx(0.0, abs=1e-9) and scores[1] == pytest.approx(-np.log(3))
+
+
+def test_the_known_output_computes_the_fitted_score_and_a_model_of_the_old_score_still_answers(trained, tmp_path):
+    import keras
+
+    from hamrec.model.builder import with_known
+    from hamrec.outputs import KNOWN
+
+    model_path, data, _ = trained
+    rec = Recognizer.load(model_path)
+    assert KNOWN in rec.model.output  # the delivered model carries its score
+    files = sorted(data.rglob("*.npy"))[:6]
+    seqs = [RecordingCache(None).load(p) for p in files]
+    whiten, offset, centres = (np.asarray(w) for w in rec.model.get_layer(KNOWN).get_weights())
+    _, _, known = rec.outputs(seqs)
+    assert np.allclose(known, open_set.distance_score(rec.pooled_features(seqs), whiten, offset, centres), rtol=1e-4, atol=1e-4)
+    assert np.allclose(rec.outputs(seqs[:1])[2], known[:1], rtol=1e-4, atol=1e-4)  # the traced single-recording path too
+    # its statistics are those of the recordings the delivered model trained on (train + val after the refit)
+    trained_on = [e for split in rec.contract.info.get("trained_on", ["train"]) for e in rec.contract.split[split]]
+    feats = rec.pooled_features([RecordingCache(None).load(e["path"]) for e in trained_on])
+    refitted = open_set.fit_distance(feats, [rec.classes.index(e["label"]) for e in trained_on], len(rec.classes))
+    np.testing.assert_allclose(refitted[2], centres, atol=1e-3)
+    # new statistics replace the old output rather than adding a second one
+    again = with_known(rec.model, np.eye(whiten.shape[0], dtype=np.float32), offset, centres)
+    assert sorted(again.output) == sorted(rec.model.output)
+    # a model calibrated by an earlier hamrec: negative entropy of its probabilities, no known output
+    contract = ModelContract.read(model_path)
+    contract.info["open_set"] = {**contract.info["open_set"], "score": open_set.ENTROPY, "threshold": -0.5}
+    old = tmp_path / "old.keras"
+    contract.save(keras.Model(rec.model.inputs, {k: v for k, v in rec.model.output.items() if k != KNOWN}), old)
+    probs, _, scores = Recognizer.load(old).outputs(seqs)
+    assert np.allclose(scores, open_set.entropy_score(probs))
+    (r,) = Recognizer.load(old).recognise_files([str(files[0])])
+    assert r["known"] == (r["known_score"] >= -0.5)
 
 
 def test_without_the_train_extra_the_commands_say_what_to_install(monkeypatch):

@@ -174,7 +174,7 @@ def test_single_recording_fast_path_matches_keras(trained, tmp_path):
     rec = Recognizer.load(model_path)
     for f in ("s0/c0_0.npy", "s2/c1_2.npy", "s3/c2_1.npy"):  # different lengths -> different padding masks
         seq = load_recording(data / f)
-        fast, fast_heads = rec.outputs([seq])
+        fast, fast_heads, _ = rec.outputs([seq])
         out = rec.model(rec.inputs([seq]), training=False)  # this model has phonological heads: sign0 carries notation
         np.testing.assert_allclose(fast, np.asarray(out["classes"].detach()), atol=1e-6)
         assert fast_heads and list(fast_heads) == list(rec.parameters)

@@ -150,7 +150,7 @@ def test_heads_are_trained_reported_and_saved_with_the_model(notation_model):
     rec = Recognizer.load(model_path)  # a fresh load keeps the heads
     assert list(rec.parameters) == list(VOCABULARIES)
     seq = RecordingCache(None).load(rec.contract.split["val"][0]["path"])
-    probs, params = rec.outputs([seq, seq])
+    probs, params, _ = rec.outputs([seq, seq])
     assert probs.shape == (2, len(A)) and set(params) == set(VOCABULARIES)
     np.testing.assert_allclose(params["handshape"].sum(axis=1), 1, atol=1e-5)
 

@@ -1,9 +1,10 @@
 """Export a trained model to ONNX, with what it needs to read recordings beside it.
 
 An export folder holds two files: ``model.onnx`` (inputs ``features`` (B, T, F) and ``mask``
-(B, T), output ``probabilities`` (B, C), any batch size B; a model's phonological heads are
-not exported) and ``hamrec.json`` (the model's contract without its split: classes, labels,
-feature spec, normaliser, open-set threshold).
+(B, T), outputs ``probabilities`` (B, C) and, for a model with an open-set answer,
+``known_score`` (B,); any batch size B; a model's phonological heads are not exported) and
+``hamrec.json`` (the model's contract without its split: classes, labels, feature spec,
+normaliser, open-set threshold).
 :mod:`hamrec.runtime` runs it with numpy and onnxruntime only.
 
 Why torch's exporter and not ``keras.Model.export(format="onnx")``: on the torch backend Keras
@@ -26,7 +27,7 @@ from .contract import METADATA_NAME, ModelContract
 from .inference.predict import torch_module
 
 ONNX_NAME = "model.onnx"
-INPUTS, OUTPUT = ("features", "mask"), "probabilities"
+INPUTS, OUTPUT, KNOWN_OUTPUT = ("features", "mask"), "probabilities", "known_score"
 
 
 def exported_contract(contract: ModelContract) -> dict:
@@ -56,8 +57,13 @@ def export_onnx(model_path: str | Path, out_dir: str | Path, check: bool = True)
         raise ImportError(f"hamrec export needs the export extra ({e.name} is missing): pip install \"hamrec[export]\"") from None
     import torch
 
+    from .model.builder import output_names
+    from .outputs import CLASSES, KNOWN
+
     model, contract = ModelContract.load(model_path)
     T, F = contract.spec.seq_len, contract.spec.num_features
+    names = [CLASSES] + [KNOWN] * (KNOWN in output_names(model))
+    onnx_names = [OUTPUT] + [KNOWN_OUTPUT] * (KNOWN in names)
 
     batch = torch.export.Dim("batch", min=1)
     example = (torch.zeros(2, T, F), torch.ones(2, T))
@@ -67,35 +73,38 @@ def export_onnx(model_path: str | Path, out_dir: str | Path, check: bool = True)
     logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(logging.ERROR)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        program = torch.onnx.export(torch_module(model), example, dynamo=True, input_names=list(INPUTS), output_names=[OUTPUT],
+        program = torch.onnx.export(torch_module(model, names), example, dynamo=True, input_names=list(INPUTS), output_names=onnx_names,
                                     dynamic_shapes={"features": {0: batch}, "mask": {0: batch}}, verbose=False)  # fmt: skip
         program.optimize()
     with atomic_path(out_dir / ONNX_NAME) as tmp:
         program.save(str(tmp))
     if check:
-        _check(model, out_dir / ONNX_NAME, T, F)
+        _check(model, out_dir / ONNX_NAME, T, F, dict(zip(onnx_names, names)))
     write_json(out_dir / METADATA_NAME, exported_contract(contract))
     return out_dir / ONNX_NAME
 
 
-def _check(model, onnx_path: Path, T: int, F: int) -> None:
-    """Refuse an export whose probabilities differ from Keras' (max abs difference above 1e-4)."""
+def _check(model, onnx_path: Path, T: int, F: int, outputs: dict[str, str]) -> None:
+    """Refuse an export whose outputs (ONNX name -> Keras output name) differ from Keras' by more than 1e-4 (relative, for the known score)."""
     import keras
     import onnxruntime as ort
 
-    from .model.builder import class_output
+    from .outputs import CLASSES
 
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(0)
     for n in (1, 3):
         x = {"features": rng.normal(size=(n, T, F)).astype(np.float32), "mask": np.ones((n, T), np.float32)}
         x["mask"][:, T // 2 :] = 0  # padded frames must be ignored the same way
-        got = session.run([OUTPUT], x)[0]
-        want = keras.ops.convert_to_numpy(class_output(model(x, training=False)))
-        diff = float(np.abs(got - want).max())
-        if diff > 1e-4:
-            onnx_path.unlink()
-            raise ValueError(f"{onnx_path}: ONNX Runtime's probabilities differ from the Keras model's by {diff:.2e} (> 1e-4); not exported")
+        got = dict(zip(outputs, session.run(list(outputs), x)))
+        out = model(x, training=False)
+        out = out if isinstance(out, dict) else {CLASSES: out}
+        for onnx_name, name in outputs.items():
+            want = keras.ops.convert_to_numpy(out[name])
+            diff = float((np.abs(got[onnx_name] - want) / np.maximum(1.0, np.abs(want))).max())
+            if diff > 1e-4:
+                onnx_path.unlink()
+                raise ValueError(f"{onnx_path}: ONNX Runtime's {onnx_name} differs from the Keras model's by {diff:.2e} (> 1e-4); not exported")
 
 
 def read_exported(folder_or_onnx: str | Path) -> tuple[Path, ModelContract]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .data.sequence import SignSequence
-from .export import OUTPUT, read_exported
+from .export import KNOWN_OUTPUT, OUTPUT, read_exported
 from .inference.predict import Recognizer
 
 
@@ -45,10 +45,16 @@ class OnnxRecognizer(Recognizer):
         session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
         return cls(session, contract, onnx_path)
 
-    def outputs(self, seqs: list[SignSequence], batch_size: int = 256) -> tuple[np.ndarray, dict]:
-        """(N, C) class probabilities, and no parameters."""
-        out = [self.model.run([OUTPUT], self.inputs(seqs[i : i + batch_size]))[0] for i in range(0, len(seqs), batch_size)]
-        return (np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)), {}
+    def outputs(self, seqs: list[SignSequence], batch_size: int = 256) -> tuple[np.ndarray, dict, np.ndarray | None]:
+        """(N, C) class probabilities, no parameters, and (N,) known scores (None for an export without them)."""
+        from .outputs import CLASSES, KNOWN
+
+        names = {OUTPUT: CLASSES, KNOWN_OUTPUT: KNOWN}
+        names = {k: v for k, v in names.items() if k in {o.name for o in self.model.get_outputs()}}
+        if not seqs:
+            return np.zeros((0, len(self.classes)), np.float32), {}, None
+        chunks = [self.model.run(list(names), self.inputs(seqs[i : i + batch_size])) for i in range(0, len(seqs), batch_size)]
+        return self._split({name: np.concatenate([c[j] for c in chunks]) for j, name in enumerate(names.values())})
 
 
 def main(argv: list[str] | None = None) -> int:

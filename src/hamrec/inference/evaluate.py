@@ -15,19 +15,20 @@ from .predict import Recognizer
 
 
 def metrics_from(rec: Recognizer, labels: list[str], probs: np.ndarray, files: list[str], skipped: list[dict], split: str,
-                 params: dict[str, np.ndarray] | None = None) -> dict:  # fmt: skip
+                 params: dict[str, np.ndarray] | None = None, known: np.ndarray | None = None) -> dict:  # fmt: skip
     """top-1/2/3/5 (fractions), per-class accuracy, counts, predictions and skipped files; for a
     model with phonological heads (``params``: parameter -> (N, values) probabilities) also
-    ``parameters``: parameter -> accuracy over the recordings whose label has notation."""
+    ``parameters``: parameter -> accuracy over the recordings whose label has notation; for a
+    model with open-set settings (``known``: (N,) scores) ``known_accepted``."""
     ids = {c: i for i, c in enumerate(rec.classes)}
-    known = [i for i, label in enumerate(labels) if label in ids]
+    rows = [i for i, label in enumerate(labels) if label in ids]
     for i, label in enumerate(labels):
         if label not in ids:
             skipped.append({"file": files[i], "reason": f"label {label!r} is not one of the model's {len(ids)} classes"})
-    labels = [labels[i] for i in known]
-    files = [files[i] for i in known]
-    probs = probs[known]
-    parameters = _parameter_accuracy(rec, labels, {p: v[known] for p, v in (params or {}).items()})
+    labels = [labels[i] for i in rows]
+    files = [files[i] for i in rows]
+    probs = probs[rows]
+    parameters = _parameter_accuracy(rec, labels, {p: v[rows] for p, v in (params or {}).items()})
     y = np.array([ids[label] for label in labels], int)
     order = np.argsort(-probs, axis=1) if len(probs) else np.zeros((0, 5), int)
     hit = {k: (order[:, :k] == y[:, None]).any(axis=1) if len(y) else np.zeros(0, bool) for k in (1, 2, 3, 5)}
@@ -35,7 +36,7 @@ def metrics_from(rec: Recognizer, labels: list[str], probs: np.ndarray, files: l
     for c in sorted(set(labels)):
         sel = y == ids[c]
         per_class[c] = {"count": int(sel.sum()), "top1": float(hit[1][sel].mean())}
-    accepted = accepts(probs, rec.contract.info.get("open_set"))
+    accepted = accepts(None if known is None else known[rows], rec.contract.info.get("open_set"))
     return {
         "split": split,
         "count": int(len(y)),
@@ -69,7 +70,7 @@ def _parameter_accuracy(rec: Recognizer, labels: list[str], params: dict[str, np
 def _evaluate(rec: Recognizer, samples: list[tuple[str, str]], split: str, cache: RecordingCache, chunk: int = 256, lexicon=None) -> dict:
     """Read and recognise ``samples`` a chunk at a time (memory holds one chunk of recordings), then score;
     with a :class:`~hamrec.inference.lexicon.Lexicon` also by notation (``lexicon``: its top-1/top-5)."""
-    seqs, labels, files, skipped, probs, params = [], [], [], [], [], []
+    seqs, labels, files, skipped, probs, params, known = [], [], [], [], [], [], []
     for i, (path, label) in enumerate(samples):
         try:
             seq = cache.load(path)
@@ -81,18 +82,20 @@ def _evaluate(rec: Recognizer, samples: list[tuple[str, str]], split: str, cache
             labels.append(label)
             files.append(path)
         if seqs and (len(seqs) == chunk or i == len(samples) - 1):
-            classes, heads = rec.outputs(seqs)
+            classes, heads, scores = rec.outputs(seqs)
             probs.append(classes)
             params.append(heads)
+            known.append(scores)
             seqs = []
     probs = np.concatenate(probs) if probs else np.zeros((0, len(rec.classes)), np.float32)
+    known = np.concatenate(known) if known and known[0] is not None else None
     heads = {p: np.concatenate([h[p] for h in params]) for p in rec.parameters} if params else {}
     by_notation = None
     if lexicon is not None and heads:
         from .lexicon import accuracy
 
         by_notation = accuracy(lexicon, heads, rec.parameters, labels)
-    result = metrics_from(rec, labels, probs, files, skipped, split, heads)
+    result = metrics_from(rec, labels, probs, files, skipped, split, heads, known)
     return {**result, "lexicon": by_notation} if by_notation else result
 
 

@@ -11,7 +11,7 @@ from ..data.cache import RecordingCache
 from ..data.formats import keypoints as kp
 from ..data.sequence import RecordingError, SignSequence
 from ..contract import ModelContract
-from .open_set import answer
+from .open_set import ENTROPY, SCORE, answer, entropy_score
 
 
 @dataclass
@@ -48,37 +48,62 @@ class Recognizer:
         """(N, C) class probabilities."""
         return self.outputs(seqs, batch_size)[0]
 
-    def outputs(self, seqs: list[SignSequence], batch_size: int = 256) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """(N, C) class probabilities and, for a model with phonological heads, parameter -> (N, values) probabilities."""
+    def outputs(self, seqs: list[SignSequence], batch_size: int = 256) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
+        """(N, C) class probabilities; parameter -> (N, values) probabilities for a model with
+        phonological heads (else empty); (N,) "known sign" scores (:mod:`.open_set`), None for a
+        model without open-set settings."""
+        if not seqs:
+            return np.zeros((0, len(self.classes)), np.float32), {p: np.zeros((0, len(v)), np.float32) for p, v in self.parameters.items()}, None
+        if len(seqs) == 1:
+            out = self._predict_one(self.inputs(seqs))
+        else:
+            chunks = [self._run(self.inputs(seqs[i : i + batch_size])) for i in range(0, len(seqs), batch_size)]
+            out = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
+        return self._split(out)
+
+    def pooled_features(self, seqs: list[SignSequence], batch_size: int = 256) -> np.ndarray:
+        """(N, D) the pooled features the classes and the known score are read from (a Keras model's only)."""
         import keras
 
-        from ..model.builder import CLASSES, HEAD
+        from ..model.builder import pooled_features
 
-        if len(seqs) == 1:
-            return self._predict_one(self.inputs(seqs))
-        classes, params = [], {p: [] for p in self.parameters}
+        net = pooled_features(self.model)
+        chunks = []
         for i in range(0, len(seqs), batch_size):
             with no_grad():
-                out = self.model(self.inputs(seqs[i : i + batch_size]), training=False)
-            out = out if isinstance(out, dict) else {CLASSES: out}
-            classes.append(keras.ops.convert_to_numpy(out[CLASSES]))
-            for p in params:
-                params[p].append(keras.ops.convert_to_numpy(out[HEAD + p]))
-        if not classes:
-            return np.zeros((0, len(self.classes)), np.float32), {p: np.zeros((0, len(v)), np.float32) for p, v in self.parameters.items()}
-        return np.concatenate(classes), {p: np.concatenate(v) for p, v in params.items()}
+                chunks.append(keras.ops.convert_to_numpy(net(self.inputs(seqs[i : i + batch_size]), training=False)))
+        return np.concatenate(chunks) if chunks else np.zeros((0, net.output.shape[-1]), np.float32)
 
-    def _predict_one(self, x: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """:meth:`outputs` of one recording.
+    def _split(self, out: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
+        """The named outputs of a forward pass -> :meth:`outputs`' three parts."""
+        from ..outputs import CLASSES, HEAD, KNOWN
+
+        probs = out[CLASSES]
+        params = {p: out[HEAD + p] for p in self.parameters}
+        open_set = self.contract.info.get("open_set") or {}
+        known = out.get(KNOWN) if open_set.get("score") == SCORE else entropy_score(probs) if open_set.get("score") == ENTROPY else None
+        return probs, params, known
+
+    def _run(self, x: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """One Keras forward pass: output name -> array (a single-output model's output is ``classes``)."""
+        import keras
+
+        from ..outputs import CLASSES
+
+        with no_grad():
+            out = self.model(x, training=False)
+        out = out if isinstance(out, dict) else {CLASSES: out}
+        return {k: keras.ops.convert_to_numpy(v) for k, v in out.items()}
+
+    def _predict_one(self, x: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """:meth:`_run` for one recording.
 
         On the torch backend the Keras model is traced once into a TorchScript graph: the
         same tensor operations without Keras' per-layer call overhead, which otherwise costs
         most of a single recording's latency. The trace is made for batch size 1 and used only
         for it; any other backend, or a failed trace, uses the Keras call.
         """
-        import keras
-
-        from ..model.builder import CLASSES, HEAD, head_names
+        from ..model.builder import output_names
 
         if self._single is None:
             self._single = _trace_single(self.model, x) or False
@@ -86,13 +111,9 @@ class Recognizer:
             import torch
 
             with torch.inference_mode():
-                out = [t.numpy() for t in self._single(torch.from_numpy(x["features"]), torch.from_numpy(x["mask"]))]
-            heads = dict(zip(head_names(self.model), out[1:]))  # the trace's order is the model's, not the contract's
-            return out[0], {p: heads[p] for p in self.parameters}
-        with no_grad():
-            out = self.model(x, training=False)
-        out = out if isinstance(out, dict) else {CLASSES: out}
-        return keras.ops.convert_to_numpy(out[CLASSES]), {p: keras.ops.convert_to_numpy(out[HEAD + p]) for p in self.parameters}
+                out = self._single(torch.from_numpy(x["features"]), torch.from_numpy(x["mask"]))
+            return {k: t.numpy() for k, t in zip(output_names(self.model), out)}
+        return self._run(x)
 
     def top_k(self, probs: np.ndarray, k: int = 3) -> list[dict]:
         """The k most likely classes of one (C,) probability vector, as the JSON-ready dicts of :class:`Candidate`."""
@@ -136,7 +157,7 @@ class Recognizer:
             except RecordingError as e:
                 results.append({"file": str(p), "error": str(e)})
         if good:
-            probs, params = self.outputs([s for _, s in good])
+            probs, params, known = self.outputs([s for _, s in good])
             ranked = None
             if lexicon is not None and params:
                 from .lexicon import trained_signs
@@ -147,7 +168,7 @@ class Recognizer:
                 results[i].update(self.explain(results[i]["top_k"], {p: v[n] for p, v in params.items()}))
                 if ranked:
                     results[i]["lexicon"] = ranked[n]
-                results[i].update(answer(pr, self.contract.info.get("open_set")))
+                results[i].update(answer(None if known is None else known[n], self.contract.info.get("open_set")))
                 if seq.layout == kp.LAYOUT:  # a prediction from a recording whose hands were rarely seen deserves less trust
                     results[i]["hands_seen"] = {side: round(float(seq.mask[:, part].any(axis=1).mean()), 3)
                                                 for side, part in (("left", kp.LEFT_HAND), ("right", kp.RIGHT_HAND))}  # fmt: skip
@@ -176,7 +197,7 @@ def no_grad():
 
 
 def _trace_single(model, x: dict[str, np.ndarray]):
-    """A TorchScript function (features, mask) -> (class probabilities, *each head's probabilities) for batch size 1, or None."""
+    """A TorchScript function (features, mask) -> the model's outputs in :func:`~hamrec.model.builder.output_names` order, for batch size 1; or None."""
     import warnings
 
     import keras
@@ -185,26 +206,26 @@ def _trace_single(model, x: dict[str, np.ndarray]):
         return None
     import torch
 
+    from ..model.builder import output_names
+
     try:
         with warnings.catch_warnings(), torch.inference_mode():
             warnings.simplefilter("ignore")  # TracerWarnings about Python ints in shapes: batch size 1 is fixed on purpose
             inputs = (torch.from_numpy(x["features"]), torch.from_numpy(x["mask"]))
-            return torch.jit.trace(torch_module(model, heads=True), inputs, check_trace=False)
+            return torch.jit.trace(torch_module(model, output_names(model)), inputs, check_trace=False)
     except Exception:  # tracing is an optimisation; the Keras call always works
         return None
 
 
-def torch_module(model, heads: bool = False):
-    """The Keras model (torch backend) as a ``torch.nn.Module`` (features, mask) -> class probabilities, in eval mode: for tracing and export.
+def torch_module(model, names: list[str]):
+    """The Keras model (torch backend) as a ``torch.nn.Module`` (features, mask) -> a tuple of the outputs ``names``, in eval mode: for tracing and export.
 
-    With ``heads`` it returns a tuple instead: the class probabilities, then each phonological
-    head's probabilities in the model's order (just the first for a model without heads).
+    ``names`` are output names (:func:`~hamrec.model.builder.output_names`); ``classes`` is a
+    single-output model's only output.
     """
     import torch
 
-    from ..model.builder import CLASSES, HEAD, head_names
-
-    names = [HEAD + p for p in head_names(model)]
+    from ..outputs import CLASSES
 
     class Forward(torch.nn.Module):
         def __init__(self, m):
@@ -213,8 +234,7 @@ def torch_module(model, heads: bool = False):
 
         def forward(self, features, mask):
             out = self.m({"features": features, "mask": mask}, training=False)
-            if not isinstance(out, dict):
-                return (out,) if heads else out
-            return (out[CLASSES], *[out[n] for n in names]) if heads else out[CLASSES]
+            out = out if isinstance(out, dict) else {CLASSES: out}
+            return tuple(out[n] for n in names)
 
     return Forward(model).eval()

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass
 import keras
 from keras import layers
 
-from .layers import Columns, ConvBlock, MaskedPooling, PositionalEmbedding, TransformerBlock
+from ..outputs import CLASSES, HEAD, KNOWN
+from .layers import ClassDistance, Columns, ConvBlock, MaskedPooling, PositionalEmbedding, TransformerBlock
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,8 @@ PRESETS = {
 }
 
 
-#: output name of the class probabilities when a model has more than one output
-CLASSES = "classes"
-#: output names of the phonological heads: this prefix + the parameter's name
-HEAD = "param_"
+#: the layer whose output (B, 2 dim) is the pooled features the classes are read from
+POOLED = "head_norm"
 
 
 def build_model(seq_len: int, num_features: int, num_classes: int, cfg: ModelConfig = PRESETS["tiny"],
@@ -76,7 +75,7 @@ def build_model(seq_len: int, num_features: int, num_classes: int, cfg: ModelCon
         else:
             raise ValueError(f"model block {kind!r}: expected 'conv' or 'attn'")
     x = MaskedPooling(name="pool")([x, mask])  # (B, 2 dim)
-    x = layers.LayerNormalization(name="head_norm")(x)
+    x = layers.LayerNormalization(name=POOLED)(x)
     x = layers.Dropout(cfg.dropout)(x)
     out = layers.Dense(num_classes, activation="softmax", name=CLASSES)(x)
     if parameters:
@@ -99,6 +98,33 @@ def _pathway(feats, mask, columns: list[int], cfg: ModelConfig, name: str):
     return layers.Dropout(cfg.dropout)(x)
 
 
+def pooled_features(model: keras.Model) -> keras.Model:
+    """The model's inputs -> its pooled features (B, 2 dim), which every class score is read from."""
+    return keras.Model(model.inputs, model.get_layer(POOLED).output, name="pooled")
+
+
+def with_known(model: keras.Model, whiten, offset, centres) -> keras.Model:
+    """The same model (same layers and weights) with one more output, ``known`` (B,): the :class:`ClassDistance` score of its pooled features.
+
+    Added to the delivered model once training is over, with statistics of the recordings it
+    was trained on; a model that already has it gets new statistics.
+    """
+    out = model.output if isinstance(model.output, dict) else {CLASSES: model.output}
+    out = {k: v for k, v in out.items() if k != KNOWN}
+    pooled = model.get_layer(POOLED).output
+    layer = ClassDistance(centres.shape[0], centres.shape[1], name=KNOWN)
+    known = layer(pooled)
+    layer.set_weights([whiten, offset, centres])
+    return keras.Model(model.inputs, {**out, KNOWN: known}, name=model.name)
+
+
+def output_names(model: keras.Model) -> list[str]:
+    """The names of a model's outputs, ``classes`` first (a single-output model: just ``classes``)."""
+    if not isinstance(model.output, dict):
+        return [CLASSES]
+    return [CLASSES] + sorted(n for n in model.output if n != CLASSES)
+
+
 def class_output(out):
     """The class probabilities of a model's output: the output itself, or its ``classes`` entry for a model with heads."""
     return out[CLASSES] if isinstance(out, dict) else out
@@ -106,7 +132,7 @@ def class_output(out):
 
 def head_names(model: keras.Model) -> list[str]:
     """The parameters a model has heads for (none for a model without them)."""
-    return [n[len(HEAD) :] for n in model.output_names if n.startswith(HEAD)] if isinstance(model.output, dict) else []
+    return [n[len(HEAD) :] for n in output_names(model) if n.startswith(HEAD)]
 
 
 def compile_model(model: keras.Model, lr: float, gamma: float = 0.0, label_smoothing: float = 0.1, weight_decay: float = 0.05,

@@ -154,3 +154,33 @@ class Columns(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "columns": self.columns}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ClassDistance(layers.Layer):
+    """(B, D) pooled features -> (B,) "known sign" score: minus the squared Mahalanobis distance to the nearest class centre.
+
+    The statistics are fitted after training (:func:`hamrec.inference.open_set.fit_distance`) and
+    stored as fixed weights, so the score travels inside the saved model and its ONNX export:
+    ``whiten`` (D, D), with ``x @ whiten - offset`` whitened by the shared within-class
+    covariance and scaled so that the median training recording is at distance 1 from its
+    class, and ``centres`` (C, D), the class means in those coordinates. The offset (the mean
+    of the centres) keeps the numbers small for float32.
+    """
+
+    def __init__(self, classes: int, dim: int, **kwargs):
+        super().__init__(**kwargs)
+        self.classes, self.dim = int(classes), int(dim)
+
+    def build(self, input_shape):
+        self.whiten = self.add_weight(shape=(self.dim, self.dim), initializer="identity", trainable=False, name="whiten")
+        self.offset = self.add_weight(shape=(self.dim,), initializer="zeros", trainable=False, name="offset")
+        self.centres = self.add_weight(shape=(self.classes, self.dim), initializer="zeros", trainable=False, name="centres")
+
+    def call(self, x):
+        z = ops.matmul(x, self.whiten) - self.offset  # (B, D)
+        diff = ops.expand_dims(z, 1) - self.centres  # (B, C, D): differences, not |z|^2 - 2 z.c + |c|^2, which cancels in float32
+        return -ops.min(ops.sum(diff * diff, axis=-1), axis=-1)  # (B,)
+
+    def get_config(self):
+        return {**super().get_config(), "classes": self.classes, "dim": self.dim}

@@ -232,7 +232,7 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, train_fn) -> dict:
     _calibrate_open_set(model_dir, job, summary, model)
     if cfg.refit:
         _refit(cfg, model_dir, job, summary, model, train_fn)
-    _save_open_set(best_path, summary.data.get("open_set"))
+    _deliver_open_set(best_path, job, summary)
     return _finish(cfg, model_dir, job, summary, best_path)
 
 
@@ -240,9 +240,10 @@ def _calibrate_open_set(model_dir: Path, job: Job, summary: Summary, model) -> N
     """Choose the "known sign" threshold on the validation split with the chosen run's model, once (a resume keeps it).
 
     The chosen run did not train on the validation recordings, so they stand for new recordings
-    of known signs; a refit trains on them, which is why this comes first.
+    of known signs; a refit trains on them, which is why this comes first. Its class statistics
+    come from the training split, the recordings that model trained on (:mod:`..inference.open_set`).
     """
-    from ..inference.open_set import calibrate
+    from ..inference.open_set import calibrate, distance_score
     from ..inference.predict import Recognizer
 
     best = summary.data["best_model"]
@@ -252,21 +253,45 @@ def _calibrate_open_set(model_dir: Path, job: Job, summary: Summary, model) -> N
     if not val_s:
         return
     model.load_weights(model_dir / BEST)
-    probs = Recognizer(model, job.contract).probabilities(job.index.recordings(val_s))
-    summary.data["open_set"] = {**calibrate(probs), "chosen_by": best["run_id"]}
+    rec = Recognizer(model, job.contract)
+    stats = _class_statistics(rec, job, job.samples("train"))
+    scores = distance_score(rec.pooled_features(job.index.recordings(val_s)), *stats)
+    summary.data["open_set"] = {**calibrate(scores), "chosen_by": best["run_id"]}
     summary.save()
     log.info(f"open set: a recording counts as a known sign when its score reaches {summary.data['open_set']['threshold']:.3f}, "
              f"which {summary.data['open_set']['val_accepted']:.1%} of the {len(val_s)} validation recordings do", extra=MAIN)  # fmt: skip
 
 
-def _save_open_set(best_path: Path, open_set: dict | None) -> None:
-    """Write the open-set settings into the delivered model's contract (whichever run saved it)."""
-    if not open_set or not best_path.is_file():
+def _class_statistics(rec, job: Job, samples: list) -> tuple:
+    """The :func:`~hamrec.inference.open_set.fit_distance` statistics of ``samples`` (un-augmented) under ``rec``'s model."""
+    from ..inference.open_set import fit_distance
+
+    ids = job.class_ids
+    return fit_distance(rec.pooled_features(job.index.recordings(samples)), [ids[s.label] for s in samples], len(ids))
+
+
+def _deliver_open_set(best_path: Path, job: Job, summary: Summary) -> None:
+    """Give the delivered model its open-set answer: the ``known`` output, fitted on the recordings it trained on, and the threshold.
+
+    Whichever run saved the model (the chosen one, or its refit on train + val), the statistics
+    are those of its own training recordings, so the threshold — in units of a typical
+    training recording's distance — means the same for both. Done once; a resume finds it done.
+    """
+    from ..inference.open_set import SCORE
+    from ..inference.predict import Recognizer
+    from ..model.builder import with_known
+
+    open_set = summary.data.get("open_set")
+    if not open_set or not best_path.is_file() or ModelContract.read(best_path).info.get("open_set") == open_set:
         return
-    contract = ModelContract.read(best_path)
-    if contract.info.get("open_set") != open_set:
-        contract.info["open_set"] = open_set
+    model, contract = ModelContract.load(best_path)
+    contract.info["open_set"] = open_set
+    if open_set["score"] != SCORE:  # a job calibrated by an earlier hamrec (negative entropy): the threshold is all it needs
         contract.write_into(best_path)
+        return
+    samples = [s for split in contract.info.get("trained_on", ["train"]) for s in job.samples(split)]
+    contract.save(with_known(model, *_class_statistics(Recognizer(model, contract), job, samples)), best_path)
+    log.info(f"the delivered model answers 'unknown' below the threshold; its class statistics come from its {len(samples)} training recordings", extra=MAIN)
 
 
 def _attempt(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, train_fn, run_id: str, b: int, attempt: int, lr: float,
