@@ -101,7 +101,11 @@ def test_the_export_keeps_no_training_paths_and_refuses_what_is_not_an_export(tr
 def test_open_set_threshold_is_chosen_on_validation_and_saved_with_the_model(trained):
     model_path, data, summary = trained
     saved = ModelContract.read(model_path).info["open_set"]
-    assert saved == summary["open_set"] and saved["score"] == open_set.SCORE
+    calibrated = summary["open_set"]
+    assert saved["score"] == calibrated["score"] == open_set.SCORE and saved["calibrated_threshold"] == calibrated["threshold"]
+    # the delivered model keeps the threshold's place among its own training recordings' scores (a refit spreads them differently)
+    z = lambda o: (o["threshold"] - o["in_sample"]["median"]) / o["in_sample"]["mad"]  # noqa: E731
+    assert z(saved) == pytest.approx(z(calibrated), rel=1e-6)
     # the threshold accepts the promised share of the validation recordings, scored by the run that did not train on them
     assert saved["val_accepted"] >= open_set.ACCEPT and saved["val_count"] > 0
     rec = Recognizer.load(model_path)
@@ -121,6 +125,8 @@ def test_the_distance_score_accepts_recordings_near_a_class_and_rejects_far_ones
     far = open_set.distance_score(centres[:1] + 6.0, *stats)
     near = open_set.distance_score(centres[1:2], *stats)
     assert open_set.answer(near[0], settings)["known"] is True and open_set.answer(far[0], settings)["known"] is False
+    moved = open_set.transfer({**settings, "in_sample": open_set.spread(own)}, 2.0 * own)  # a model whose training recordings lie twice as far
+    assert moved["threshold"] == pytest.approx(2.0 * settings["threshold"]) and moved["calibrated_threshold"] == settings["threshold"]
     assert open_set.answer(near[0], None) == {}  # models saved before open-set settings existed answer as before
     scores = open_set.entropy_score(np.array([[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]]))  # the score of models calibrated before
     assert scores[0] == pytest.approx(0.0, abs=1e-9) and scores[1] == pytest.approx(-np.log(3))

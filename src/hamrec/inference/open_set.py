@@ -16,8 +16,13 @@ The threshold is chosen at training time on the validation split, by the model t
 train on it (the run early stopping chose, before any refit), as the score that
 :data:`ACCEPT` of its validation recordings reach; it is saved with the model (``open_set``
 in its contract) and travels with an export. The unit (the median training recording) is
-what carries the threshold over to the refitted model, whose statistics come from the
-recordings it trained on.
+in-sample distances carry the threshold over to the refitted model, whose statistics come
+from the recordings it trained on: the threshold is kept as a robust z-score of the training
+recordings' own scores (median and median absolute deviation, :func:`spread`,
+:func:`transfer`). Measured on dgs11 without two signs, the refit model's in-sample scores
+spread 1.7 times as wide as the chosen run's, and so do its test recordings': kept in units
+of the median alone the threshold accepted 89.0 % of its known test recordings, as a z-score
+95.4 % (the chosen run itself: 97.2 %).
 
 Models saved before carry ``"score": "negative_entropy"`` and are answered as before.
 """
@@ -87,6 +92,26 @@ def calibrate(val_scores: np.ndarray, accept: float = ACCEPT, score: str = SCORE
     threshold = float(np.quantile(s, 1.0 - accept, method="lower")) if len(s) else -np.inf
     return {"score": score, "threshold": threshold, "accept": accept, "val_count": int(len(s)),
             "val_accepted": float((s >= threshold).mean()) if len(s) else 1.0}  # fmt: skip
+
+
+def spread(in_sample_scores: np.ndarray) -> dict:
+    """Scores of the recordings a model trained on -> their median and median absolute deviation, the unit :func:`transfer` uses."""
+    s = np.asarray(in_sample_scores, np.float64)
+    median = float(np.median(s))
+    return {"median": median, "mad": max(float(np.median(np.abs(s - median))), 1e-12)}
+
+
+def transfer(open_set: dict, in_sample_scores: np.ndarray) -> dict:
+    """The open-set settings for another model of the same job (a refit), from the scores of the recordings it trained on.
+
+    The threshold keeps its robust z-score ``(threshold - median) / mad`` against the training
+    recordings' scores, which :func:`calibrate`'s model recorded as ``in_sample``.
+    """
+    if "in_sample" not in open_set:
+        return open_set
+    old, new = open_set["in_sample"], spread(in_sample_scores)
+    z = (open_set["threshold"] - old["median"]) / old["mad"]
+    return {**open_set, "threshold": new["median"] + z * new["mad"], "in_sample": new, "calibrated_threshold": open_set.get("calibrated_threshold", open_set["threshold"])}
 
 
 def accepts(scores: np.ndarray | None, open_set: dict | None) -> np.ndarray | None:

@@ -243,7 +243,7 @@ def _calibrate_open_set(model_dir: Path, job: Job, summary: Summary, model) -> N
     of known signs; a refit trains on them, which is why this comes first. Its class statistics
     come from the training split, the recordings that model trained on (:mod:`..inference.open_set`).
     """
-    from ..inference.open_set import calibrate, distance_score
+    from ..inference.open_set import calibrate, distance_score, spread
     from ..inference.predict import Recognizer
 
     best = summary.data["best_model"]
@@ -254,9 +254,11 @@ def _calibrate_open_set(model_dir: Path, job: Job, summary: Summary, model) -> N
         return
     model.load_weights(model_dir / BEST)
     rec = Recognizer(model, job.contract)
-    stats = _class_statistics(rec, job, job.samples("train"))
+    train_s = job.samples("train")
+    stats = _class_statistics(rec, job, train_s)
     scores = distance_score(rec.pooled_features(job.index.recordings(val_s)), *stats)
-    summary.data["open_set"] = {**calibrate(scores), "chosen_by": best["run_id"]}
+    in_sample = distance_score(rec.pooled_features(job.index.recordings(train_s)), *stats)
+    summary.data["open_set"] = {**calibrate(scores), "in_sample": spread(in_sample), "chosen_by": best["run_id"]}
     summary.save()
     log.info(f"open set: a recording counts as a known sign when its score reaches {summary.data['open_set']['threshold']:.3f}, "
              f"which {summary.data['open_set']['val_accepted']:.1%} of the {len(val_s)} validation recordings do", extra=MAIN)  # fmt: skip
@@ -274,23 +276,30 @@ def _deliver_open_set(best_path: Path, job: Job, summary: Summary) -> None:
     """Give the delivered model its open-set answer: the ``known`` output, fitted on the recordings it trained on, and the threshold.
 
     Whichever run saved the model (the chosen one, or its refit on train + val), the statistics
-    are those of its own training recordings, so the threshold — in units of a typical
-    training recording's distance — means the same for both. Done once; a resume finds it done.
+    are those of its own training recordings, and the threshold keeps its place among their
+    scores (:func:`~hamrec.inference.open_set.transfer`), so it means the same for both. Done
+    once; a resume finds it done (``chosen_by`` and ``calibrated_threshold`` stay as calibrated).
     """
-    from ..inference.open_set import SCORE
+    from ..inference.open_set import SCORE, distance_score, transfer
     from ..inference.predict import Recognizer
     from ..model.builder import with_known
 
     open_set = summary.data.get("open_set")
-    if not open_set or not best_path.is_file() or ModelContract.read(best_path).info.get("open_set") == open_set:
+    if not open_set or not best_path.is_file():
+        return
+    delivered = ModelContract.read(best_path).info.get("open_set") or {}
+    if delivered.get("chosen_by") == open_set.get("chosen_by") and delivered.get("calibrated_threshold", delivered.get("threshold")) == open_set["threshold"]:
         return
     model, contract = ModelContract.load(best_path)
-    contract.info["open_set"] = open_set
     if open_set["score"] != SCORE:  # a job calibrated by an earlier hamrec (negative entropy): the threshold is all it needs
+        contract.info["open_set"] = open_set
         contract.write_into(best_path)
         return
     samples = [s for split in contract.info.get("trained_on", ["train"]) for s in job.samples(split)]
-    contract.save(with_known(model, *_class_statistics(Recognizer(model, contract), job, samples)), best_path)
+    rec = Recognizer(model, contract)
+    stats = _class_statistics(rec, job, samples)
+    contract.info["open_set"] = transfer(open_set, distance_score(rec.pooled_features(job.index.recordings(samples)), *stats))
+    contract.save(with_known(model, *stats), best_path)
     log.info(f"the delivered model answers 'unknown' below the threshold; its class statistics come from its {len(samples)} training recordings", extra=MAIN)
 
 
