@@ -1,6 +1,10 @@
 """Development protocols for choosing defaults: hamrec's command with and without a change, beside MiniRocket.
 
     python bench/dev_protocols.py --variant default= --variant no-refit=--no-refit --seeds 0 1
+    python bench/dev_protocols.py --only dgs11-dev --variant default= --variant without-bodyless=@without_bodyless
+
+A variant's flags may start with ``@NAME``: that variant runs ``bench/NAME.py`` (an ablation's
+wrapper of ``automated_training.py`` that takes one part of the product out) with the rest.
 
 Settings are chosen here, never on ``bench/vs_minirocket.py``'s folds:
 - auslan-A: only sessions tctodd4-6 are given; test tctodd6. hamrec trains on one of the other two
@@ -88,7 +92,10 @@ def run_hamrec(root: Path, given, n_all: int, test_groups, seed: int, flags: lis
     # a subset is given as a folder of links; the whole dataset as itself (dgs11's groups are the files' own paths)
     data = root if len(given) == n_all else link_tree([Path(s.path) for s in given], root, work / "data" / root.name)
     model_dir = work / "model"
-    cmd = [sys.executable, str(ROOT / "automated_training.py"), "--include-datasets", str(data), "--model-dir", str(model_dir),
+    script = ROOT / "automated_training.py"
+    if flags and flags[0].startswith("@"):  # an ablation's wrapper of the CLI in bench/ (e.g. @without_bodyless)
+        script, flags = ROOT / "bench" / f"{flags[0][1:]}.py", flags[1:]
+    cmd = [sys.executable, str(script), "--include-datasets", str(data), "--model-dir", str(model_dir),
            "--log-file", str(work / "log.txt"), "--seed", str(seed), "--no-run-inference", "--test-groups", *test_groups, *flags]  # fmt: skip
     t0 = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True)
