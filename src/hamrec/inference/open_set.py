@@ -18,10 +18,11 @@ train on it (the run early stopping chose, before any refit), as the score that
 in its contract) and travels with an export. The refitted model's statistics come from the
 recordings it trained on, so the median unit alone does not carry the threshold over to it:
 the threshold is kept as a robust z-score of each model's own training recordings' scores
-(median and median absolute deviation, :func:`spread`, :func:`transfer`). Measured on dgs11 without two signs, the refit model's in-sample scores
-spread 1.7 times as wide as the chosen run's, and so do its test recordings': kept in units
-of the median alone the threshold accepted 89.0 % of its known test recordings, as a z-score
-95.4 % (the chosen run itself: 97.2 %).
+(median and median absolute deviation, :func:`spread`, :func:`transfer`). Measured on dgs11
+without two signs, the refit model's in-sample scores spread 1.7 times as wide as the chosen
+run's, and so do its test recordings': kept in units of the median alone the threshold
+accepted 89.0 % of its known test recordings, as a z-score 95.4 % (the chosen run itself:
+97.2 %).
 
 Models saved before carry ``"score": "negative_entropy"`` and are answered as before.
 """
