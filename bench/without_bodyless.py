@@ -12,6 +12,7 @@ script only replaces that one function and then runs ``automated_training.py`` a
 
 from __future__ import annotations
 
+import importlib
 import os
 import runpy
 import sys
@@ -21,12 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("KERAS_BACKEND", "torch")
 sys.path.insert(0, str(ROOT / "src"))
 
-import importlib  # noqa: E402
-
 import numpy as np  # noqa: E402
 
 from hamrec.data.formats import keypoints as kp  # noqa: E402
-from hamrec.nanstats import nanmean, nanstd  # noqa: E402
 
 extract = importlib.import_module("hamrec.features.extract")  # the module (the package exports its function of that name)
 
@@ -36,12 +34,10 @@ product_reference = extract._reference
 def spread_reference(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """As :func:`hamrec.features.extract._reference`, but a recording without shoulders gets the centre and spread of all its points."""
     centre, scale = product_reference(data)
-    ls, rs = data[:, :, kp.INDEX["LEFT_SHOULDER"]], data[:, :, kp.INDEX["RIGHT_SHOULDER"]]
-    no_body = np.isnan(ls[..., 0]).all(axis=1) | np.isnan(rs[..., 0]).all(axis=1)
+    no_body = ~extract._shoulders(data)[2]  # the product's own rule for "no body"
     if no_body.any():
-        points = data[no_body][:, :, kp.BODY_HANDS]  # (K, T, 51, D)
-        centre[no_body] = np.nan_to_num(nanmean(points, (1, 2)))
-        spread = nanstd(points[..., :2], (1, 2, 3)) * 2
+        mean, spread = extract._spread(data[no_body][:, :, kp.BODY_HANDS])  # (K, T, 51, D) points -> the product's last resort
+        centre[no_body] = np.nan_to_num(mean)
         scale[no_body] = np.where(np.isfinite(spread) & (spread > 1e-6), spread, 1.0)
     return centre, scale
 

@@ -123,6 +123,18 @@ def _interpolate_missing(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 SHOULDERS_PER_HAND = 4.0
 
 
+def _shoulders(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(N, T, 147, D) canonical keypoints -> the shoulders' mean midpoint (N, D), their median width (N,) and whether each recording has them (N,)."""
+    ls, rs = data[:, :, kp.INDEX["LEFT_SHOULDER"]], data[:, :, kp.INDEX["RIGHT_SHOULDER"]]  # (N, T, D)
+    width = nanmedian(np.linalg.norm((ls - rs)[..., :2], axis=-1))  # (N,)
+    return nanmean((ls + rs) / 2, 1), width, np.isfinite(width) & (width > 1e-6)
+
+
+def _spread(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(K, T, P, D) points, NaN where unseen -> their mean (K, D) and twice their spread in x and y (K,): the reference of last resort."""
+    return nanmean(points, (1, 2)), nanstd(points[..., :2], (1, 2, 3)) * 2
+
+
 def _reference(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(N, T, 147, D) canonical keypoints (NaN where missing) -> centre (N, D) and scale (N,), from what each recording has.
 
@@ -132,10 +144,8 @@ def _reference(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     length, never by the spread of whatever points happen to be present (which would move with
     the sign itself).
     """
-    ls, rs = data[:, :, kp.INDEX["LEFT_SHOULDER"]], data[:, :, kp.INDEX["RIGHT_SHOULDER"]]  # (N, T, D)
-    width = nanmedian(np.linalg.norm((ls - rs)[..., :2], axis=-1))  # (N,)
-    centre, scale = nanmean((ls + rs) / 2, 1), width
-    no_body = ~(np.isfinite(width) & (width > 1e-6))
+    centre, scale, has_body = _shoulders(data)
+    no_body = ~has_body
     if no_body.any():  # face and hands only
         d = data[no_body]
         hands = [d[:, :, h] for h in (kp.LEFT_HAND, kp.RIGHT_HAND)]  # (K, T, 21, D) each
@@ -147,9 +157,9 @@ def _reference(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         c = np.where(np.isnan(nose).all(axis=(1, 2))[:, None], wrists, nanmean(nose, 1))
         lost = np.isnan(c).all(axis=1) | ~np.isfinite(hand_scale)  # neither face nor hands: the spread of what there is
         if lost.any():
-            body = d[lost][:, :, kp.BODY_HANDS]
-            c[lost] = np.where(np.isnan(c[lost]).all(axis=1)[:, None], nanmean(body, (1, 2)), c[lost])
-            hand_scale[lost] = np.where(np.isfinite(hand_scale[lost]), hand_scale[lost], nanstd(body[..., :2], (1, 2, 3)) * 2)
+            mean, spread = _spread(d[lost][:, :, kp.BODY_HANDS])
+            c[lost] = np.where(np.isnan(c[lost]).all(axis=1)[:, None], mean, c[lost])
+            hand_scale[lost] = np.where(np.isfinite(hand_scale[lost]), hand_scale[lost], spread)
         centre[no_body] = np.nan_to_num(c)
         scale[no_body] = np.where(np.isfinite(hand_scale) & (hand_scale > 1e-6), hand_scale, 1.0)
     return centre.astype(np.float32), scale.astype(np.float32)
