@@ -64,15 +64,13 @@ def command(dataset: str, root: str, epochs: int, model_dir: Path) -> float:
 def _measure(job, cfg, workers: int, repeats: int) -> dict:
     import keras
 
-    from hamrec.model.builder import compile_model
-
     train = job.samples("train")
     sampler = job.sampler(train, cfg, seed=0)
     if workers:  # PyDataset's own workers: threads, or processes for a negative count
         sampler._workers, sampler._use_multiprocessing = abs(workers), workers < 0
     spec = job.contract.spec
     model = job.build_model(cfg)  # the model automated_training.py trains (the built-in signs carry HamNoSys: with the heads)
-    compile_model(model, cfg.lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay, cfg.parameter_weight)
+    job.compile_model(model, cfg, cfg.lr)  # as a run compiles it
     n = len(train)
 
     def epoch_of_data():

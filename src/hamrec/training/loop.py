@@ -67,6 +67,14 @@ class Job:
         groups = self.contract.spec.parameter_groups() if heads and cfg.parameter_pathways else None
         return build_model(self.contract.spec.seq_len, self.contract.spec.num_features, len(self.index.classes), model_cfg, heads, groups)
 
+    @staticmethod
+    def compile_model(model, cfg: LoopConfig, lr: float) -> None:
+        """Compile ``model`` as every run and refit of a job is compiled: the CLI's loss (focal γ, label
+        smoothing), weight decay and phonological-head weight, starting at learning rate ``lr``."""
+        from ..model.builder import compile_model
+
+        compile_model(model, lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay, cfg.parameter_weight)
+
     def sampler(self, samples, cfg: LoopConfig, seed: int):
         """The augmenting, class-balanced training stream over ``samples`` (this host's share of it, on several)."""
         from .distribute import batch_multiple, process
@@ -308,7 +316,6 @@ def _attempt(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model
     """One training run of class batch ``b``: from the best weights so far, recorded in the summary; returns its record."""
     import keras
 
-    from ..model.builder import compile_model
     from .callbacks import reseed
     from .run import RunConfig
 
@@ -318,7 +325,7 @@ def _attempt(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model
     last = len(seen) == len(job.index.classes)
     if last:  # where a refit of this run would start from
         model.save_weights(_start_weights(model_dir, run_id))
-    compile_model(model, lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay, cfg.parameter_weight)
+    job.compile_model(model, cfg, lr)
     seed = cfg.seed + 1000 * b + attempt
     keras.utils.set_random_seed(seed)
     reseed(model, seed)
@@ -390,7 +397,6 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, 
     """
     import keras
 
-    from ..model.builder import compile_model
     from .callbacks import reseed
     from .run import RunConfig
 
@@ -408,7 +414,7 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, 
     rates = refit_schedule(model_dir / chosen["csv"], chosen["best_epoch"])
     samples = job.samples("train") + job.samples("val")
     model.load_weights(start)
-    compile_model(model, rates[0], cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay, cfg.parameter_weight)
+    job.compile_model(model, cfg, rates[0])
     keras.utils.set_random_seed(chosen["seed"])
     reseed(model, chosen["seed"])
     save = replace(job.contract, classes_trained=job.index.classes, info={**job.contract.info, "trained_on": ["train", "val"]}).save
