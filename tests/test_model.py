@@ -154,7 +154,22 @@ def test_train_run_returns_structured_result_and_writes_csv(tmp_path):
     assert res.epochs_run >= 1 and res.best_epoch is not None and res.wall_time > 0
     rows = (tmp_path / "run.csv").read_text().strip().splitlines()
     assert rows[0].startswith("epoch") and len(rows) == res.epochs_run + 1
-    assert len(saved) == res.epochs_run  # latest model saved after every epoch
+    assert 1 <= len(saved) <= res.epochs_run  # the latest model: after the first epoch, then at most every 30 s, and at the end
+
+
+def test_the_latest_model_holds_the_last_epoch_not_the_best_one_and_is_not_rewritten_every_epoch(tmp_path):
+    keras.utils.set_random_seed(0)
+    x, y = _separable()
+    model = build_model(12, 4, 3, TINY)
+    compile_model(model, 3e-3)
+    saved = []  # the weights of each save of the latest model
+    res = train_run(model, ArrayData(x, y), ArrayData(x, y, 256), RunConfig(epochs=40, patience=4, lr=3e-3, warmup_epochs=0),
+                    tmp_path / "run.csv", tmp_path / "backup", tmp_path / "latest.keras", lambda m, p: saved.append(m.get_weights()),
+                    log=lambda s: None)  # fmt: skip
+    assert res.outcome == "early_stopped" and res.best_epoch < res.epochs_run, res
+    assert len(saved) == 2  # the first epoch and the end: the run takes well under the 30 s between saves
+    best = model.get_weights()  # early stopping put the best epoch's weights back
+    assert any(not np.array_equal(a, b) for a, b in zip(saved[-1], best))  # the end's save holds the last epoch's weights
 
 
 def test_a_resumed_run_draws_the_data_of_the_epoch_it_resumes_at(tmp_path):
@@ -225,3 +240,35 @@ def test_stop_at_threshold_and_warmup_callbacks():
     assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(2.5e-4)
     w.on_epoch_begin(3)
     assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(1e-3)
+
+
+def test_attention_dropout_is_its_own_setting_and_older_models_keep_theirs():
+    from hamrec.model.layers import TransformerBlock
+
+    model = build_model(16, 6, 3, replace(TINY, attention_dropout=0.0))
+    blocks = [layer for layer in model.layers if isinstance(layer, TransformerBlock)]
+    assert blocks and all(b.attn.dropout == 0.0 and b.dropout == TINY.dropout for b in blocks)
+    saved = {k: v for k, v in blocks[0].get_config().items() if k != "attention_dropout"}  # a block saved before the setting existed
+    assert TransformerBlock.from_config({**saved, "dropout": 0.2}).attn.dropout == 0.2
+
+
+def test_small_validation_splits_are_encoded_once():
+    from hamrec.data.sequence import SignSequence
+    from hamrec.training.pipeline import EncodedBatches
+
+    contract = contract_for(["a", "b"], features=1)
+    seqs = [SignSequence(np.full((5, 1, 1), i, np.float32), np.ones((5, 1), bool), 30, "array", ["c"], f"f{i}") for i in range(10)]
+    encoded = []
+    encode = contract.encode
+    contract.encode = lambda s: encoded.append(len(s)) or encode(s)
+    labels = ["a", "b"] * 5
+    kept = EncodedBatches(seqs, labels, {"a": 0, "b": 1}, contract, batch_size=4)
+    first = [kept[i] for i in range(len(kept))]
+    again = [kept[i] for i in range(len(kept))]
+    assert encoded == [4, 4, 2] and all(a is b for a, b in zip(first, again))  # the second epoch encodes nothing
+    encoded.clear()
+    large = EncodedBatches(seqs, labels, {"a": 0, "b": 1}, contract, batch_size=4, keep_bytes=0)  # a split above the limit
+    for _ in range(2):
+        [large[i] for i in range(len(large))]
+    assert encoded == [4, 4, 2] * 2
+    np.testing.assert_array_equal(first[1][0]["features"], large[1][0]["features"])

@@ -53,3 +53,14 @@ def non_negative_float(text: str) -> float:
     if v < 0:
         raise argparse.ArgumentTypeError(f"got {v}; expected 0 or more")
     return v
+
+
+def rate(text: str) -> float:
+    """A dropout rate: at least 0, below 1."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected a rate such as 0.1") from None
+    if not 0 <= v < 1:
+        raise argparse.ArgumentTypeError(f"got {v}; expected a rate of at least 0 and below 1")
+    return v

@@ -21,6 +21,7 @@ class ModelConfig:
         blocks: "conv" (temporal depthwise conv) and "attn" (self-attention) blocks, in order.
         kernel_size: temporal kernel of the conv blocks, in frames.
         dropout: dropout inside blocks and before the classifier.
+        attention_dropout: dropout of the attention weights (``--attention-dropout``).
         drop_path: stochastic-depth rate of the last block (linearly less for earlier ones).
     """
 
@@ -29,6 +30,7 @@ class ModelConfig:
     blocks: tuple[str, ...] = ("conv", "conv", "attn", "conv", "attn")
     kernel_size: int = 5
     dropout: float = 0.1
+    attention_dropout: float = 0.1
     drop_path: float = 0.1
 
     def to_dict(self) -> dict:
@@ -71,7 +73,8 @@ def build_model(seq_len: int, num_features: int, num_classes: int, cfg: ModelCon
         if kind == "conv":
             x = ConvBlock(cfg.dim, cfg.kernel_size, dropout=cfg.dropout, drop_path=rate, name=f"conv{i}")([x, mask])
         elif kind == "attn":
-            x = TransformerBlock(cfg.dim, cfg.heads, dropout=cfg.dropout, drop_path=rate, name=f"attn{i}")([x, mask])
+            x = TransformerBlock(cfg.dim, cfg.heads, dropout=cfg.dropout, drop_path=rate, attention_dropout=cfg.attention_dropout,
+                                 name=f"attn{i}")([x, mask])
         else:
             raise ValueError(f"model block {kind!r}: expected 'conv' or 'attn'")
     x = MaskedPooling(name="pool")([x, mask])  # (B, 2 dim)

@@ -7,6 +7,7 @@ Every block takes ``[x, mask]`` with x (B, T, C) and mask (B, T) in {0, 1}, and 
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 PACKAGE = "hamrec"
@@ -92,13 +93,17 @@ class ConvBlock(layers.Layer):
 class TransformerBlock(layers.Layer):
     """Pre-norm transformer block: masked multi-head self-attention and an MLP, each residual."""
 
-    def __init__(self, dim: int, heads: int = 12, expand: int = 2, dropout: float = 0.1, drop_path: float = 0.0, **kwargs):
+    def __init__(self, dim: int, heads: int = 12, expand: int = 2, dropout: float = 0.1, drop_path: float = 0.0,
+                 attention_dropout: float | None = None, **kwargs):  # fmt: skip
+        """``attention_dropout``: dropout of the attention weights (None: ``dropout``, as models saved before it had).
+        At 0, Keras computes attention with the backend's fused kernel, which on a CPU is much faster."""
         super().__init__(**kwargs)
         if dim % heads:
             raise ValueError(f"model dim {dim} is not divisible by --heads {heads}")
         self.dim, self.heads, self.expand, self.dropout, self.drop_path = dim, heads, expand, dropout, drop_path
+        self.attention_dropout = dropout if attention_dropout is None else attention_dropout
         self.norm1 = layers.LayerNormalization(epsilon=1e-5)
-        self.attn = layers.MultiHeadAttention(num_heads=heads, key_dim=dim // heads, dropout=dropout)
+        self.attn = layers.MultiHeadAttention(num_heads=heads, key_dim=dim // heads, dropout=self.attention_dropout)
         self.norm2 = layers.LayerNormalization(epsilon=1e-5)
         self.up = layers.Dense(dim * expand, activation="gelu")
         self.down = layers.Dense(dim)
@@ -126,7 +131,7 @@ class TransformerBlock(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "dim": self.dim, "heads": self.heads, "expand": self.expand,
-                "dropout": self.dropout, "drop_path": self.drop_path}  # fmt: skip
+                "dropout": self.dropout, "drop_path": self.drop_path, "attention_dropout": self.attention_dropout}  # fmt: skip
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -150,7 +155,8 @@ class Columns(layers.Layer):
         self.columns = [int(c) for c in columns]
 
     def call(self, x):
-        return ops.take(x, self.columns, axis=-1)
+        # an array, not the list: a list is converted to a tensor element by element on every call
+        return ops.take(x, np.asarray(self.columns, "int32"), axis=-1)
 
     def get_config(self):
         return {**super().get_config(), "columns": self.columns}

@@ -12,7 +12,7 @@ import argparse
 import dataclasses
 from dataclasses import asdict, dataclass, field
 
-from ..cli.args import fraction, non_negative_float, non_negative_int, positive_float, positive_int
+from ..cli.args import fraction, non_negative_float, non_negative_int, positive_float, positive_int, rate
 from ..data.cache import default_cache_dir
 
 
@@ -58,6 +58,7 @@ class LoopConfig:
     max_attempts: int = option(3, "Training runs per class batch, restarts included", positive_int)
     model_size: str = option("tiny", "Model size preset", choices=["tiny", "small", "base"])
     heads: int = option(12, "Attention heads per transformer block", positive_int)
+    attention_dropout: float = option(0.1, "Dropout of the attention weights (at 0 the attention runs through the backend's fused kernel)", rate)
     seq_len: int = option(48, "Frames the model sees (longer recordings are resampled)", positive_int)
     centred_features: bool = option(True, "Add each channel minus its mean over the recording (unmoved by a per-channel offset: calibration, camera)")
     absolute_features: bool = option(True, "Use the (body-normalised) values themselves, which carry where a sign is made")
@@ -91,7 +92,7 @@ class LoopConfig:
 
     def fingerprint(self) -> dict:
         """The settings that define the job; resuming with different ones is refused."""
-        keys = ("include_datasets", "seed", "model_size", "heads", "seq_len", "centred_features", "absolute_features", "dominant_right", "face_features", "parameter_pathways", "max_classes_per_batch",
+        keys = ("include_datasets", "seed", "model_size", "heads", "attention_dropout", "seq_len", "centred_features", "absolute_features", "dominant_right", "face_features", "parameter_pathways", "max_classes_per_batch",
                 "min_samples", "min_length", "val_fraction", "test_fraction", "test_groups", "val_groups")  # fmt: skip
         return {k: v for k, v in self.to_dict().items() if k in keys}
 

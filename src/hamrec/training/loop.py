@@ -61,7 +61,7 @@ class Job:
         configuration goes into the contract every saved model carries."""
         from ..model.builder import PRESETS, build_model
 
-        model_cfg = replace(PRESETS[cfg.model_size], heads=cfg.heads)
+        model_cfg = replace(PRESETS[cfg.model_size], heads=cfg.heads, attention_dropout=cfg.attention_dropout)
         self.contract.info["model_config"] = model_cfg.to_dict()
         heads = {p: len(values) for p, values in self.contract.info.get("parameters", {}).items()}
         groups = self.contract.spec.parameter_groups() if heads and cfg.parameter_pathways else None

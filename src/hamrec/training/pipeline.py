@@ -129,20 +129,29 @@ class AugmentedSampler(keras.utils.PyDataset):
         return inputs, y, np.array([self.alpha[self.labels[j]] for j in picks], np.float32)  # (B,) sample weights
 
 
+#: validation inputs up to this size are encoded once and kept for every later epoch; larger
+#: splits are encoded batch by batch every time, so memory does not grow with the dataset
+KEEP_ENCODED_BYTES = 256 * 2**20
+
+
 class EncodedBatches(keras.utils.PyDataset):
     """Recordings as model inputs in fixed batches, in order and unaugmented: a run's validation data.
 
-    Encoded when a batch is asked for, so memory holds one batch whatever the split's size.
+    Validation runs after every epoch on the same recordings, so when their inputs take at most
+    ``keep_bytes`` each batch is encoded once and kept; otherwise it is encoded when asked for,
+    and memory holds one batch whatever the split's size.
     With ``multiple`` > 1 (data-parallel devices) every batch carries sample weights and the
     last is padded to a multiple of the devices with rows of weight 0
     (:func:`hamrec.training.distribute.pad_rows`).
     """
 
     def __init__(self, seqs: Sequence[SignSequence], labels: list[str], class_ids: dict[str, int], contract: ModelContract,
-                 batch_size: int = 256, multiple: int = 1, **kwargs):  # fmt: skip
+                 batch_size: int = 256, multiple: int = 1, keep_bytes: int = KEEP_ENCODED_BYTES, **kwargs):  # fmt: skip
         super().__init__(**kwargs)
         self.seqs, self.labels, self.targets, self.contract = seqs, labels, Targets(class_ids, contract), contract
         self.batch_size, self.multiple = batch_size, multiple
+        size = len(seqs) * contract.spec.seq_len * (contract.spec.num_features + 1) * 4  # float32 features and the mask
+        self.kept: dict[int, tuple] | None = {} if size <= keep_bytes else None
 
     def __len__(self) -> int:
         return math.ceil(len(self.seqs) / self.batch_size)
@@ -150,5 +159,10 @@ class EncodedBatches(keras.utils.PyDataset):
     def __getitem__(self, i: int):
         from .distribute import pad_rows
 
+        if self.kept is not None and i in self.kept:
+            return self.kept[i]
         part = slice(i * self.batch_size, (i + 1) * self.batch_size)
-        return pad_rows(self.contract.encode(self.seqs[part]), self.targets(self.labels[part]), self.multiple)
+        batch = pad_rows(self.contract.encode(self.seqs[part]), self.targets(self.labels[part]), self.multiple)
+        if self.kept is not None:
+            self.kept[i] = batch
+        return batch

@@ -153,14 +153,14 @@ def train_run(
 def _fit(model, train_data, val_data, epochs, callbacks, backup_dir, state, latest_path, save_model, log, prefix) -> dict | RunResult:
     """``model.fit`` with the callbacks every run has; the history, or a failed result.
 
-    Keras' ``BackupAndRestore`` comes last, so that everything else about an epoch (the latest
-    model, the callbacks' state) is on disk before the backup says the epoch is done.
+    Keras' ``BackupAndRestore`` comes last, so that everything else about an epoch (the callbacks'
+    state) is on disk before the backup says the epoch is done.
     """
     callbacks.insert(0, PlainNames())
     if hasattr(train_data, "epoch"):  # the sampler's random stream follows fit's epoch, also after a resume
         callbacks.insert(0, keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs=None: setattr(train_data, "epoch", epoch)))
     if latest_path is not None and save_model is not None:
-        callbacks.append(AtomicCheckpoint(latest_path, save_model))
+        callbacks.insert(0, AtomicCheckpoint(latest_path, save_model))  # first: its end of training sees the last epoch's weights
     callbacks += [state, keras.callbacks.BackupAndRestore(str(backup_dir), save_freq="epoch", delete_checkpoint=False)]
     # BackupAndRestore tells fit where to resume through model._initial_epoch and Keras never clears
     # it: without this, every later run in a process that resumed one would start at that epoch
