@@ -28,7 +28,7 @@ class LoopConfig:
     epochs: int = option(500, "Maximum epochs per training run", positive_int)
     steps_per_epoch: int = option(0, "Training batches per epoch (0: as many as one pass over the training recordings takes); "
                                   "on a large dataset a smaller number validates and checkpoints more often", non_negative_int)  # fmt: skip
-    patience: int = option(30, "Epochs without a better val top-1 before early stopping", positive_int)
+    patience: int = option(20, "Epochs without a better val top-1 before early stopping (the seed had 30)", positive_int)
     lr: float = option(0.002, "Peak learning rate (after warm-up; plateaus cut it)", positive_float)
     include_datasets: tuple[str, ...] = option((), "Datasets to include: names under --data-root or paths. None given: the seed's "
                                                "datasets found under --data-root, else the built-in synthetic signs",
