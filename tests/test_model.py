@@ -272,3 +272,23 @@ def test_small_validation_splits_are_encoded_once():
         [large[i] for i in range(len(large))]
     assert encoded == [4, 4, 2] * 2
     np.testing.assert_array_equal(first[1][0]["features"], large[1][0]["features"])
+
+
+def test_a_backup_torn_by_a_kill_resumes_from_the_epoch_before(tmp_path):
+    """A process killed while the next epoch's weights were being written leaves the backup of the epoch before intact."""
+    from hamrec.training.callbacks import AtomicBackup
+
+    x, y = _separable()
+    model = build_model(12, 4, 3, TINY)
+    compile_model(model, 1e-3)
+    model.fit(ArrayData(x, y), epochs=2, verbose=0, callbacks=[AtomicBackup(str(tmp_path / "backup"), save_freq="epoch", delete_checkpoint=False)])
+    after_two = model.get_weights()
+    (tmp_path / "backup" / "epoch-3.weights.h5").write_bytes(b"\x89HDF\r\n")  # the kill: epoch 3's file half written, not yet named
+    resumed = build_model(12, 4, 3, TINY)
+    compile_model(resumed, 1e-3)
+    backup = AtomicBackup(str(tmp_path / "backup"), save_freq="epoch", delete_checkpoint=False)
+    backup.set_model(resumed)
+    backup.on_train_begin()
+    assert resumed._initial_epoch == 2
+    assert all(np.array_equal(a, b) for a, b in zip(resumed.get_weights(), after_two))
+    assert sorted(p.name for p in (tmp_path / "backup").glob("*.weights.h5")) == ["epoch-2.weights.h5", "epoch-3.weights.h5"]

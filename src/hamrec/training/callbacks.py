@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from pathlib import Path
 from typing import Callable
@@ -18,7 +19,7 @@ class AtomicCheckpoint(keras.callbacks.Callback):
 
     Keras' ``ModelCheckpoint`` writes in place (a crash mid-write leaves a broken file) and
     cannot add our metadata to the archive; this one writes a temporary file and renames it.
-    Resuming needs only Keras' ``BackupAndRestore`` state, so this copy for the user need not
+    Resuming needs only the backup's state (:class:`AtomicBackup`), so this copy for the user need not
     be rewritten after every epoch: on a small dataset a save costs a tenth of an epoch. It
     must come before ``EarlyStopping`` among the callbacks, whose end of training puts the best
     weights back.
@@ -39,6 +40,41 @@ class AtomicCheckpoint(keras.callbacks.Callback):
         if self.pending:
             self.save(self.model, self.path)
             self.pending = False
+
+
+class AtomicBackup(keras.callbacks.BackupAndRestore):
+    """Keras' ``BackupAndRestore`` (weights, optimizer and epoch after every epoch), with a backup a kill cannot tear.
+
+    Keras overwrites its weights file and then its metadata in place, so a process killed while
+    writing leaves weights that cannot be loaded, or one epoch's weights with the epoch count of
+    the one before. Here each epoch's weights go to a file of their own, flushed to disk; the
+    metadata, written atomically, then names that file, and only then is the previous one
+    removed. A backup written by Keras itself (``latest.weights.h5``) still loads.
+    """
+
+    def _save_model(self):
+        from ..atomic import write_json
+
+        folder = Path(self.backup_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"epoch-{self._current_epoch}.weights.h5"
+        self.model.save_weights(str(folder / name), overwrite=True)
+        with open(folder / name, "rb+") as f:
+            os.fsync(f.fileno())
+        write_json(self._training_metadata_path, {"epoch": self._current_epoch, "batch": self._last_batch_seen, "weights": name})
+        for old in folder.glob("epoch-*.weights.h5"):
+            if old.name != name:
+                old.unlink()
+
+    def _load_model(self):
+        meta = Path(self._training_metadata_path)
+        if not meta.is_file():
+            return
+        state = json.loads(meta.read_text())
+        if self.model.optimizer is not None and not self.model.optimizer.built:
+            self.model.optimizer.build(self.model.trainable_variables)  # its variables must exist to be loaded
+        self.model.load_weights(str(Path(self.backup_dir) / state.get("weights", "latest.weights.h5")))
+        self.model._initial_epoch = state["epoch"]
 
 
 class Warmup(keras.callbacks.Callback):

@@ -92,7 +92,7 @@ class LoopConfig:
 
     def fingerprint(self) -> dict:
         """The settings that define the job; resuming with different ones is refused."""
-        keys = ("include_datasets", "seed", "model_size", "heads", "attention_dropout", "seq_len", "centred_features", "absolute_features", "dominant_right", "face_features", "parameter_pathways", "max_classes_per_batch",
+        keys = ("include_datasets", "seed", "model_size", "heads", "seq_len", "centred_features", "absolute_features", "dominant_right", "face_features", "parameter_pathways", "max_classes_per_batch",
                 "min_samples", "min_length", "val_fraction", "test_fraction", "test_groups", "val_groups")  # fmt: skip
         return {k: v for k, v in self.to_dict().items() if k in keys}
 

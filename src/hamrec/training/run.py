@@ -16,7 +16,7 @@ from typing import Callable
 
 import keras
 
-from .callbacks import AtomicCheckpoint, PlainNames, Progress, ResumeState, StopAtThreshold, Warmup, parameter_accuracies, plain_names
+from .callbacks import AtomicBackup, AtomicCheckpoint, PlainNames, Progress, ResumeState, StopAtThreshold, Warmup, parameter_accuracies, plain_names
 from .config import LoopConfig
 
 
@@ -100,7 +100,7 @@ def train_run(
 ) -> RunResult:
     """Fit ``model`` (compiled) and return the result; the model ends with its best-epoch weights.
 
-    ``backup_dir`` holds Keras' ``BackupAndRestore`` state: if a previous process died inside
+    ``backup_dir`` holds the backup state (:class:`AtomicBackup`, Keras' ``BackupAndRestore``): if a previous process died inside
     this run, fitting continues from its last finished epoch. The caller deletes it once the
     result is recorded.
     """
@@ -161,7 +161,7 @@ def _fit(model, train_data, val_data, epochs, callbacks, backup_dir, state, late
         callbacks.insert(0, keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs=None: setattr(train_data, "epoch", epoch)))
     if latest_path is not None and save_model is not None:
         callbacks.insert(0, AtomicCheckpoint(latest_path, save_model))  # first: its end of training sees the last epoch's weights
-    callbacks += [state, keras.callbacks.BackupAndRestore(str(backup_dir), save_freq="epoch", delete_checkpoint=False)]
+    callbacks += [state, AtomicBackup(str(backup_dir), save_freq="epoch", delete_checkpoint=False)]
     # BackupAndRestore tells fit where to resume through model._initial_epoch and Keras never clears
     # it: without this, every later run in a process that resumed one would start at that epoch
     model._initial_epoch = None
