@@ -31,12 +31,17 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
     try:
         yield tmp_path
-        with open(tmp_path, "rb+") as f:
-            os.fsync(f.fileno())
+        flush_to_disk(tmp_path)
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def flush_to_disk(path: str | os.PathLike) -> None:
+    """Make sure a written file's contents are on disk before anything points to it."""
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
 
 
 def write_json(target: str | os.PathLike, data: Any) -> None:

@@ -153,10 +153,10 @@ class Columns(layers.Layer):
     def __init__(self, columns: list[int], **kwargs):
         super().__init__(**kwargs)
         self.columns = [int(c) for c in columns]
+        self.index = np.asarray(self.columns, "int32")  # an array, not the list: Keras converts a list element by element on every call
 
     def call(self, x):
-        # an array, not the list: a list is converted to a tensor element by element on every call
-        return ops.take(x, np.asarray(self.columns, "int32"), axis=-1)
+        return ops.take(x, self.index, axis=-1)
 
     def get_config(self):
         return {**super().get_config(), "columns": self.columns}

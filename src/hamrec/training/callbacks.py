@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from pathlib import Path
 from typing import Callable
@@ -53,14 +52,13 @@ class AtomicBackup(keras.callbacks.BackupAndRestore):
     """
 
     def _save_model(self):
-        from ..atomic import write_json
+        from ..atomic import flush_to_disk, write_json
 
         folder = Path(self.backup_dir)
         folder.mkdir(parents=True, exist_ok=True)
         name = f"epoch-{self._current_epoch}.weights.h5"
         self.model.save_weights(str(folder / name), overwrite=True)
-        with open(folder / name, "rb+") as f:
-            os.fsync(f.fileno())
+        flush_to_disk(folder / name)
         write_json(self._training_metadata_path, {"epoch": self._current_epoch, "batch": self._last_batch_seen, "weights": name})
         for old in folder.glob("epoch-*.weights.h5"):
             if old.name != name:
@@ -73,7 +71,7 @@ class AtomicBackup(keras.callbacks.BackupAndRestore):
         state = json.loads(meta.read_text())
         if self.model.optimizer is not None and not self.model.optimizer.built:
             self.model.optimizer.build(self.model.trainable_variables)  # its variables must exist to be loaded
-        self.model.load_weights(str(Path(self.backup_dir) / state.get("weights", "latest.weights.h5")))
+        self.model.load_weights(str(Path(self.backup_dir) / state["weights"]) if "weights" in state else self._weights_path)  # else Keras' own
         self.model._initial_epoch = state["epoch"]
 
 
