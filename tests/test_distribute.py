@@ -10,11 +10,13 @@ import importlib.util
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from .conftest import ROOT, write_array_dataset
@@ -90,3 +92,38 @@ def test_two_devices_train_like_one_resume_exactly_and_the_model_runs_anywhere(t
         assert out.returncode == 0, out.stderr[-2000:]
         result = json.loads(out.stdout)["results"][0]
         assert len(result["top_k"]) == 3 and abs(sum(c["probability"] for c in result["top_k"]) - 1) < 1e-3, (backend, result)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+@needs_jax
+@pytest.mark.slow
+def test_two_hosts_join_and_train_one_model(tmp_path):
+    """Two processes on this machine stand for two hosts (the README's KERAS_DISTRIBUTION_* variables): they join through
+    jax.distributed, each feeds its own share of every batch, and both end with the same model and figures."""
+    data = write_array_dataset(tmp_path / "d", classes=3, signers=5, reps=4, noise=0.3, seed=1)
+    addresses = f"localhost:{free_port()},localhost:{free_port()}"
+    hosts = []
+    for h in (0, 1):
+        env = {**os.environ, "KERAS_BACKEND": "jax", "KERAS_DISTRIBUTION_JOB_ADDRESSES": addresses, "KERAS_DISTRIBUTION_NUM_PROCESSES": "2",
+               "KERAS_DISTRIBUTION_PROCESS_ID": str(h)}  # fmt: skip
+        cmd = train_cmd(data, tmp_path / f"host{h}", "--distribute", "--epochs", "4", "--no-refit")
+        hosts.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env))
+    for h, proc in enumerate(hosts):
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, (h, err[-3000:])
+    for h in (0, 1):
+        first_line = (tmp_path / f"host{h}.log").read_text().splitlines()[0]
+        assert f"data parallel over 2 devices on 2 hosts (this is host {h})" in first_line, first_line
+    assert sorted(os.listdir(tmp_path / "host0")) == sorted(os.listdir(tmp_path / "host1"))
+    assert outcome(tmp_path / "host0") == outcome(tmp_path / "host1")
+    import keras
+
+    import hamrec.model  # noqa: F401  (registers the layers)
+
+    a, b = (keras.saving.load_model(tmp_path / f"host{h}" / "best_model.keras", compile=False).get_weights() for h in (0, 1))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b)), "the two hosts ended with different weights"

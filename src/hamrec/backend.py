@@ -24,27 +24,34 @@ def require_train_extra(what: str) -> None:
         raise ImportError(f'{what} needs the train extra ({", ".join(missing)} not installed): pip install "hamrec[train]"')
 
 
-def configure(gpu: bool = False, threads: int | None = None) -> str:
-    """Set the default backend and CPU threading, and report the compute device.
+def configure(gpu: bool = False, threads: int | None = None) -> None:
+    """Set the default backend and CPU threading, before anything starts the backend's devices.
 
     Args:
         gpu: whether the user asked for a GPU. When False, CUDA is hidden so that a machine
             with a GPU still trains on the CPU as asked.
         threads: CPU threads for intra-op parallelism; None keeps the library default.
-
-    Returns:
-        A one-line description of the device that will be used, for the log.
     """
     require_train_extra("loading or training a .keras model")
     os.environ.setdefault("KERAS_BACKEND", "torch")
     if not gpu:
         os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-    backend = os.environ["KERAS_BACKEND"]
+    if threads and os.environ["KERAS_BACKEND"] == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+def device(gpu: bool = False) -> str:
+    """A one-line description of the compute device that will be used, for the log.
+
+    On JAX this starts the backend's devices, so several hosts must have joined before
+    (:func:`hamrec.training.distribute.setup`: ``jax.distributed.initialize`` refuses to run after it).
+    """
+    backend = os.environ.get("KERAS_BACKEND", "torch")
     if backend == "torch":
         import torch
 
-        if threads:
-            torch.set_num_threads(threads)
         if gpu:
             if torch.cuda.is_available():
                 return f"GPU: {torch.cuda.get_device_name(0)} (torch)"

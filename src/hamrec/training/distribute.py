@@ -37,7 +37,9 @@ def setup(distribute: bool) -> str | None:
     if os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES") or os.environ.get("KERAS_DISTRIBUTION_JOB_ADDRESSES"):
         keras.distribution.initialize()  # several hosts: jax.distributed.initialize from the environment
     devices = keras.distribution.list_devices()
-    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    # auto_shard_dataset=False: each host's sampler already draws its own share of every batch (Keras' own
+    # sharding takes tf.data only); Keras joins the hosts' shares into one global batch
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices, auto_shard_dataset=False))
     import jax
 
     hosts = f" on {jax.process_count()} hosts (this is host {jax.process_index()})" if jax.process_count() > 1 else ""

@@ -183,12 +183,13 @@ def run_loop(cfg: LoopConfig, echo: Callable[[str], None] | None = None, train_f
 def _run_locked(cfg: LoopConfig, model_dir: Path, train_fn) -> dict:
     from .. import backend
 
-    device = backend.configure(gpu=cfg.gpu)
+    backend.configure(gpu=cfg.gpu)
     import keras
 
     from . import distribute
 
-    parallel = distribute.setup(cfg.distribute)
+    parallel = distribute.setup(cfg.distribute)  # several hosts join before anything starts JAX's devices
+    device = backend.device(gpu=cfg.gpu)
     distribute.check_batch_size(cfg.batch_size)
 
     from .run import train_run
