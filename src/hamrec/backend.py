@@ -56,7 +56,8 @@ def device(gpu: bool = False) -> str:
             if torch.cuda.is_available():
                 return f"GPU: {torch.cuda.get_device_name(0)} (torch)"
             return "--gpu was given but no CUDA GPU is available to torch: training on the CPU"
-        return f"CPU ({torch.get_num_threads()} threads, torch)"
+        n = torch.get_num_threads()
+        return f"CPU ({n} thread{'s' if n != 1 else ''}, torch)"
     if backend == "jax":
         import jax
 
