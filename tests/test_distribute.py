@@ -112,10 +112,12 @@ def test_two_hosts_join_and_train_one_model(tmp_path):
         env = {**os.environ, "KERAS_BACKEND": "jax", "KERAS_DISTRIBUTION_JOB_ADDRESSES": addresses, "KERAS_DISTRIBUTION_NUM_PROCESSES": "2",
                "KERAS_DISTRIBUTION_PROCESS_ID": str(h)}  # fmt: skip
         cmd = train_cmd(data, tmp_path / f"host{h}", "--distribute", "--epochs", "4", "--no-refit")
-        hosts.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env))
+        # stderr to a file, not a pipe: a host blocked on a full pipe would stall the other in their collectives
+        with open(tmp_path / f"host{h}.err", "w") as err:
+            hosts.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env))
     for h, proc in enumerate(hosts):
-        _, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, (h, err[-3000:])
+        proc.wait(timeout=600)
+        assert proc.returncode == 0, (h, (tmp_path / f"host{h}.err").read_text()[-3000:])
     for h in (0, 1):
         first_line = (tmp_path / f"host{h}.log").read_text().splitlines()[0]
         assert f"data parallel over 2 devices on 2 hosts (this is host {h})" in first_line, first_line
