@@ -1,24 +1,31 @@
-"""Training throughput in recordings per second: the data side alone and the command (issue 15).
+"""Training throughput in recordings per second: the data side alone, the model's train steps, ``fit`` and the command (issue 15).
 
     python bench/throughput.py                                   # built-in keypoints, dgs11 and Auslan
 
 Everything comes from the product's own path: ``prepare_job`` reads and splits the data with
 the CLI's defaults, and ``Job.sampler`` is the augmenting, class-balanced stream
 ``automated_training.py`` trains on. "data" draws one epoch of batches (no model), the median of
-``--repeats`` epochs after one warm-up epoch. "command" is what a user gets, and the only
-training here: ``automated_training.py`` in a subprocess, all classes in one run of
-``--repeats`` + 1 epochs, training recordings drawn divided by the run's wall time as
-``training_summary.json`` reports it (so the first epoch's compilation, every epoch's
-validation and checkpoints are in it). Earlier rounds also timed a model of the benchmark's own
-(``train_on_batch`` and ``model.fit``); a benchmark trains only through the product's path, so
-those columns are gone and their figures in ``bench/results/throughput.json`` are history.
+``--repeats`` epochs after one warm-up epoch. The rest is the only training here:
+``automated_training.py`` in a subprocess, all classes in one run of ``--repeats`` + 1 epochs.
+"model" and "fit" come from the run's CSV log, where every epoch records its train steps' seconds
+and its training part's seconds (batches drawn and stepped, validation not included): training
+recordings over their median for the epochs after the first. "fit / model" is then the share of
+the model's speed that training gets, 100 % when the model never waits for data. "command" is
+training recordings drawn divided by the run's wall time as ``training_summary.json`` reports it
+(so the first epoch's compilation, every epoch's validation and checkpoints are in it). Rounds
+before session 14 timed "model" and "fit" on a model of the benchmark's own (``train_on_batch``,
+``model.fit``); their figures in ``bench/results/throughput.json`` are history.
 
-To compare with an older checkout, run the same file with ``PYTHONPATH=<checkout>/src``.
+To compare with an older checkout, run the same file with ``PYTHONPATH=<checkout>/src``: the data
+side imports that checkout's hamrec and the command runs that checkout's ``automated_training.py``
+(before session 14 it ran this checkout's, whatever the path; a checkout from before then logs no
+step times, so it gets "command" only).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import re
@@ -47,17 +54,30 @@ def measure(name: str, repeats: int) -> dict:
     cfg = LoopConfig(include_datasets=(dataset,), data_root=root)
     with tempfile.TemporaryDirectory() as tmp:
         job = prepare_job(cfg, Path(tmp), lambda s: None)  # its recordings stay in tmp's store
-        return {**data_side(job, cfg, repeats), "command rec/s": command(dataset, root, repeats + 1, Path(tmp) / "command")}
+        return {**data_side(job, cfg, repeats), **command(dataset, root, repeats + 1, Path(tmp) / "command")}
 
 
-def command(dataset: str, root: str, epochs: int, model_dir: Path) -> float:
-    """Training recordings per second of an ``automated_training.py`` run of ``epochs`` epochs."""
-    cmd = [sys.executable, str(ROOT / "automated_training.py"), "--include-datasets", dataset, "--data-root", root, "--model-dir", str(model_dir),
+def command(dataset: str, root: str, epochs: int, model_dir: Path) -> dict:
+    """An ``automated_training.py`` run of ``epochs`` epochs: training recordings per second of the
+    whole run, and, from the run's CSV log (:class:`hamrec.training.callbacks.EpochTimes`), of its
+    epochs' training part ("fit": drawing batches and stepping, no validation) and of the train steps
+    alone ("model"), medians over the epochs after the first (which compiles)."""
+    import hamrec
+
+    script = Path(hamrec.__file__).resolve().parents[2] / "automated_training.py"  # the checkout being measured (PYTHONPATH)
+    cmd = [sys.executable, str(script), "--include-datasets", dataset, "--data-root", root, "--model-dir", str(model_dir),
            "--log-file", str(model_dir.with_suffix(".log")), "--epochs", str(epochs), "--max-classes-per-batch", "0", "--no-refit", "--no-restart", "--no-run-inference"]  # fmt: skip
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     run = json.loads((model_dir / "training_summary.json").read_text())["training_runs"][0]
     train = int(re.search(r"(\d+) train / \d+ val recordings", (model_dir / run["log"]).read_text()).group(1))
-    return train * run["epochs_run"] / run["wall_time"]
+    command = {"command rec/s": train * run["epochs_run"] / run["wall_time"], "fit rec/s": None, "model rec/s": None, "fit / model": None}
+    with open(model_dir / run["csv"], newline="") as f:
+        epochs_after_first = list(csv.DictReader(f))[1:]
+    if epochs_after_first and "step_seconds" in epochs_after_first[0]:  # a checkout before session 14 logs no step times
+        fit = train / statistics.median(float(r["train_seconds"]) for r in epochs_after_first)
+        model = train / statistics.median(float(r["step_seconds"]) for r in epochs_after_first)
+        command.update({"fit rec/s": fit, "model rec/s": model, "fit / model": fit / model})
+    return command
 
 
 def data_side(job, cfg, repeats: int) -> dict:
@@ -90,8 +110,9 @@ def main() -> None:
     for name in args.data:
         r = {"data": name, **measure(name, args.repeats), "hamrec": str(Path(hamrec.__file__).parent)}
         results.append(r)
+        steps = f"model {r['model rec/s']:5.0f}, fit {r['fit rec/s']:5.0f} ({r['fit / model']:.0%} of model), " if r["model rec/s"] else ""
         print(f"{name:8s} {r['recordings']:5d} rec, {r['features']:4d} features: data {r['data rec/s']:7.0f} rec/s, "
-              f"command {r['command rec/s']:5.0f} rec/s", flush=True)  # fmt: skip
+              f"{steps}command {r['command rec/s']:5.0f} rec/s", flush=True)  # fmt: skip
     if args.json:
         append_results(args.json, results)
 

@@ -286,11 +286,16 @@ def test_interpolation_of_missing_points_is_numpys_over_every_column():
 
 
 def test_a_batch_gives_each_recording_the_features_it_gets_alone():
-    """Padding to the longest recording of a batch changes nothing: keypoints with and without a body, gloves."""
+    """Padding to the longest recording of a batch, and computing the features a group of recordings of similar
+    length at a time (more than LENGTH_GROUP recordings, in no order), change nothing: keypoints with and without a body, gloves."""
+    from hamrec.data.sequence import LENGTH_GROUP
+    from hamrec.features import prepare_batch
+
     rng = np.random.default_rng(4)
+    lengths = [5, 31, 64, 80, *rng.integers(2, 90, LENGTH_GROUP)]
     for layout, points, dims in ((kp.LAYOUT, kp.NUM_POINTS, 3), ("auslan_glove", 22, 1)):
         seqs = []
-        for t in (5, 31, 64, 80):
+        for t in lengths:
             data = rng.normal(size=(t, points, dims)).astype(np.float32)
             mask = rng.random((t, points)) > 0.2
             if layout == kp.LAYOUT and t == 31:
@@ -298,11 +303,13 @@ def test_a_batch_gives_each_recording_the_features_it_gets_alone():
             seqs.append(SignSequence(data, mask, 25, layout, kp.POINTS if layout == kp.LAYOUT else list(map(str, range(points)))))
         spec = FeatureSpec(layout, points, dims, seq_len=48, centred=True, dominant_right=layout == kp.LAYOUT)
         x, m = prepare(seqs, spec)
+        xb, mb = prepare_batch(SequenceBatch.of(seqs), spec)  # the training sampler's path
         for i, seq in enumerate(seqs):
             alone, mask = prepare_one(seq, spec)
-            assert (m[i] == mask).all()
-            np.testing.assert_allclose(np.nan_to_num(x[i]), np.nan_to_num(alone), atol=1e-5)
-            assert (np.isnan(x[i]) == np.isnan(alone)).all()
+            for got, got_mask in ((x[i], m[i]), (xb[i], mb[i])):
+                assert (got_mask == mask).all()
+                np.testing.assert_allclose(np.nan_to_num(got), np.nan_to_num(alone), atol=1e-5)
+                assert (np.isnan(got) == np.isnan(alone)).all()
 
 
 def _only(**probs) -> AugmentConfig:

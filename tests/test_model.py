@@ -157,6 +157,30 @@ def test_train_run_returns_structured_result_and_writes_csv(tmp_path):
     assert 1 <= len(saved) <= res.epochs_run  # the latest model: after the first epoch, then at most every 30 s, and at the end
 
 
+def test_every_epoch_logs_how_long_the_model_waited_for_data(tmp_path):
+    import csv
+    import re
+    import time
+
+    class Slow(ArrayData):  # 60 recordings in 4 batches, each taking 50 ms to draw
+        def __getitem__(self, i):
+            time.sleep(0.05)
+            return super().__getitem__(i)
+
+    x, y = _separable()
+    model = build_model(12, 4, 3, TINY)
+    compile_model(model, 1e-3)
+    lines: list[str] = []
+    train_run(model, Slow(x, y), ArrayData(x, y, 256), RunConfig(epochs=2, patience=5, warmup_epochs=0), tmp_path / "r.csv", tmp_path / "b", log=lines.append)
+    with open(tmp_path / "r.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2
+    for r in rows:
+        train, steps = float(r["train_seconds"]), float(r["step_seconds"])
+        assert steps > 0 and train - steps >= 4 * 0.05  # the draws are waiting for data, not steps
+    assert all(re.search(r"\(\d+s, data \d+%\)$", line) for line in lines if " epoch " in line), lines
+
+
 def test_the_latest_model_holds_the_last_epoch_not_the_best_one_and_is_not_rewritten_every_epoch(tmp_path):
     keras.utils.set_random_seed(0)
     x, y = _separable()

@@ -24,22 +24,20 @@ def require_train_extra(what: str) -> None:
         raise ImportError(f'{what} needs the train extra ({", ".join(missing)} not installed): pip install "hamrec[train]"')
 
 
-def configure(gpu: bool = False, threads: int | None = None) -> None:
-    """Set the default backend and CPU threading, before anything starts the backend's devices.
+def configure(gpu: bool = False) -> None:
+    """Set the default backend, before anything starts the backend's devices.
 
     Args:
         gpu: whether the user asked for a GPU. When False, CUDA is hidden so that a machine
             with a GPU still trains on the CPU as asked.
-        threads: CPU threads for intra-op parallelism; None keeps the library default.
+
+    CPU threads are the libraries' own (``OMP_NUM_THREADS`` sets torch's; see the README on
+    several jobs on one machine).
     """
     require_train_extra("loading or training a .keras model")
     os.environ.setdefault("KERAS_BACKEND", "torch")
     if not gpu:
         os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-    if threads and os.environ["KERAS_BACKEND"] == "torch":
-        import torch
-
-        torch.set_num_threads(threads)
 
 
 def device(gpu: bool = False) -> str:
@@ -64,3 +62,4 @@ def device(gpu: bool = False) -> str:
         devices = jax.local_devices()
         return f"{len(devices)} {devices[0].platform.upper()} device{'s' if len(devices) > 1 else ''} (jax)"
     return f"{'GPU if available' if gpu else 'CPU'} ({backend})"
+

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..data.formats import keypoints as kp
-from ..data.sequence import RecordingError, SequenceBatch, SignSequence
+from ..data.sequence import RecordingError, SequenceBatch, SignSequence, length_groups
 from ..nanstats import RunningStats, nanmean, nanmedian, nanstd
 
 
@@ -233,7 +233,19 @@ def fix_length(x: np.ndarray, lengths: np.ndarray, seq_len: int) -> tuple[np.nda
 
 
 def prepare_batch(batch: SequenceBatch, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Padded recordings -> un-normalised model inputs: (N, seq_len, F) features (NaN where unseen) and (N, seq_len) mask."""
+    """Padded recordings -> un-normalised model inputs: (N, seq_len, F) features (NaN where unseen) and (N, seq_len) mask.
+
+    A recording's features depend on it alone, so they are computed by :func:`length_groups`.
+    """
+    x = np.empty((len(batch), spec.seq_len, spec.num_features), np.float32)
+    mask = np.empty((len(batch), spec.seq_len), bool)
+    for rows, _ in length_groups(batch.lengths):
+        x[rows], mask[rows] = _prepare_padded(batch.take(rows), spec)
+    return x, mask
+
+
+def _prepare_padded(batch: SequenceBatch, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`prepare_batch` of the whole ``batch`` at once, padded to its longest recording."""
     x, mask = fix_length(extract(batch, spec.dominant_right, spec.face), batch.lengths, spec.seq_len)
     parts = [x] if spec.absolute else []
     if spec.velocity:
@@ -305,8 +317,11 @@ class Normalizer:
 
     def __call__(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """(..., T, F), (..., T) -> standardised (..., T, F) with padded frames and unseen values at 0."""
-        out = (x - self.mean) / self.std
-        return np.where(mask[..., None] & np.isfinite(out), out, np.float32(0)).astype(np.float32, copy=False)
+        out = np.subtract(x, self.mean, dtype=np.float32)  # in place from here on: a training batch's inputs are large
+        np.divide(out, self.std, out=out)
+        np.copyto(out, 0, where=~np.isfinite(out))
+        out[~mask] = 0
+        return out
 
     def to_dict(self) -> dict:
         return {"mean": self.mean.tolist(), "std": self.std.tolist()}

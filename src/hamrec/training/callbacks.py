@@ -138,8 +138,34 @@ class PlainNames(keras.callbacks.Callback):
             logs.update(plain_names(logs))
 
 
+class EpochTimes(keras.callbacks.Callback):
+    """Puts where an epoch's training time went into its logs (and so into the run's CSV log):
+    ``train_seconds`` from the epoch's start to the end of its last train step (drawing the
+    batches and stepping, validation not included) and ``step_seconds`` the train steps alone.
+    The difference is the time the model waited for data; ``bench/throughput.py`` reads both.
+    On the torch backend a step has finished when it returns; on JAX, Keras turns each step's
+    logs into numbers before this callback sees them, which waits for the step too.
+    """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.begin = self.last = time.perf_counter()
+        self.steps = 0.0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.step_begin = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.last = time.perf_counter()
+        self.steps += self.last - self.step_begin
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs.update(train_seconds=self.last - self.begin, step_seconds=self.steps)
+
+
 class Progress(keras.callbacks.Callback):
-    """One line per epoch: run, epoch, metrics, learning rate and time — to the console and the run's log."""
+    """One line per epoch: run, epoch, metrics, learning rate, time, and the share of the
+    epoch's training time spent waiting for data (:class:`EpochTimes`) — to the console and the run's log."""
 
     def __init__(self, prefix: str, log: Callable[[str], None]):
         super().__init__()
@@ -157,7 +183,8 @@ class Progress(keras.callbacks.Callback):
         parameters = parameter_accuracies(logs)
         if parameters:  # the phonological heads, in short: handshape=0.97 location=0.91 ...
             shown += " val_parameters(" + " ".join(f"{p}={a:.2f}" for p, a in parameters.items()) + ")"
-        self.log(f"{self.prefix} epoch {epoch + 1}: {shown} lr={lr:.2e} ({time.time() - self.start:.0f}s)")
+        waited = f", data {1 - logs['step_seconds'] / logs['train_seconds']:.0%}" if logs.get("train_seconds") else ""  # of the epoch's training time
+        self.log(f"{self.prefix} epoch {epoch + 1}: {shown} lr={lr:.2e} ({time.time() - self.start:.0f}s{waited})")
 
 
 def rng_states(model) -> list:

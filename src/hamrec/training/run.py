@@ -16,7 +16,7 @@ from typing import Callable
 
 import keras
 
-from .callbacks import AtomicBackup, AtomicCheckpoint, PlainNames, Progress, ResumeState, StopAtThreshold, Warmup, parameter_accuracies, plain_names
+from .callbacks import AtomicBackup, AtomicCheckpoint, EpochTimes, PlainNames, Progress, ResumeState, StopAtThreshold, Warmup, parameter_accuracies, plain_names
 from .config import LoopConfig
 
 
@@ -156,7 +156,7 @@ def _fit(model, train_data, val_data, epochs, callbacks, backup_dir, state, late
     Keras' ``BackupAndRestore`` comes last, so that everything else about an epoch (the callbacks'
     state) is on disk before the backup says the epoch is done.
     """
-    callbacks.insert(0, PlainNames())
+    callbacks[:0] = [PlainNames(), EpochTimes()]  # first: every other callback (the CSV log) sees what they add
     if hasattr(train_data, "epoch"):  # the sampler's random stream follows fit's epoch, also after a resume
         callbacks.insert(0, keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs=None: setattr(train_data, "epoch", epoch)))
     if latest_path is not None and save_model is not None:
