@@ -70,14 +70,14 @@ def command(dataset: str, root: str, epochs: int, model_dir: Path) -> dict:
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     run = json.loads((model_dir / "training_summary.json").read_text())["training_runs"][0]
     train = int(re.search(r"(\d+) train / \d+ val recordings", (model_dir / run["log"]).read_text()).group(1))
-    command = {"command rec/s": train * run["epochs_run"] / run["wall_time"], "fit rec/s": None, "model rec/s": None, "fit / model": None}
+    rates = {"command rec/s": train * run["epochs_run"] / run["wall_time"], "fit rec/s": None, "model rec/s": None, "fit / model": None}
     with open(model_dir / run["csv"], newline="") as f:
         epochs_after_first = list(csv.DictReader(f))[1:]
     if epochs_after_first and "step_seconds" in epochs_after_first[0]:  # a checkout before session 14 logs no step times
         fit = train / statistics.median(float(r["train_seconds"]) for r in epochs_after_first)
         model = train / statistics.median(float(r["step_seconds"]) for r in epochs_after_first)
-        command.update({"fit rec/s": fit, "model rec/s": model, "fit / model": fit / model})
-    return command
+        rates.update({"fit rec/s": fit, "model rec/s": model, "fit / model": fit / model})
+    return rates
 
 
 def data_side(job, cfg, repeats: int) -> dict:

@@ -62,4 +62,3 @@ def device(gpu: bool = False) -> str:
         devices = jax.local_devices()
         return f"{len(devices)} {devices[0].platform.upper()} device{'s' if len(devices) > 1 else ''} (jax)"
     return f"{'GPU if available' if gpu else 'CPU'} ({backend})"
-

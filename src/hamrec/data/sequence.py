@@ -101,14 +101,14 @@ class SequenceBatch:
 LENGTH_GROUP = 16
 
 
-def length_groups(lengths: np.ndarray, size: int = LENGTH_GROUP) -> list[tuple[np.ndarray, int]]:
-    """(N,) frames of the recordings of a padded batch -> groups of ``size`` recordings of similar
-    length: (their indices, the longest of them).
+def length_groups(lengths: np.ndarray, size: int = LENGTH_GROUP) -> list[np.ndarray]:
+    """(N,) frames of the recordings of a padded batch -> the indices of groups of ``size``
+    recordings of similar length.
 
     Work that depends on each recording alone (its features) is done a group at a time,
-    each padded only to its own longest: it then goes with the frames recorded, not with the batch's
-    longest recording times the batch (a training batch of the built-in signs, median 21 frames,
-    pads to about 70).
+    each padded only to its own longest (:meth:`SequenceBatch.take`): it then goes with the frames
+    recorded, not with the batch's longest recording times the batch (a training batch of the
+    built-in signs, median 21 frames, pads to about 70).
     """
     order = np.argsort(lengths, kind="stable")
-    return [(rows, int(lengths[rows].max())) for rows in (order[i : i + size] for i in range(0, len(lengths), size))]
+    return [order[i : i + size] for i in range(0, len(lengths), size)]

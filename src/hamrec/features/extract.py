@@ -239,7 +239,7 @@ def prepare_batch(batch: SequenceBatch, spec: FeatureSpec) -> tuple[np.ndarray, 
     """
     x = np.empty((len(batch), spec.seq_len, spec.num_features), np.float32)
     mask = np.empty((len(batch), spec.seq_len), bool)
-    for rows, _ in length_groups(batch.lengths):
+    for rows in length_groups(batch.lengths):
         x[rows], mask[rows] = _prepare_padded(batch.take(rows), spec)
     return x, mask
 
