@@ -37,6 +37,11 @@ class FeatureSpec:
             face; a recording without one then has these features missing (0 after
             normalisation), so recordings with and without a face mix in one model. Saved
             models without it read False.
+        dominant_by: how ``dominant_right`` finds the dominant hand: ``hand_travel`` (how far the
+            hand's points travel, smoothed: :func:`_hand_travel`; new models), or ``wrist_path``
+            (the wrist's path in x and y, which a resting hand's jitter outweighs when the
+            signing hand moves towards the camera or turns): the rule of models saved before,
+            which they keep.
     """
 
     layout: str
@@ -48,6 +53,7 @@ class FeatureSpec:
     absolute: bool = True
     dominant_right: bool = False
     face: bool = False
+    dominant_by: str = "wrist_path"
 
     @property
     def num_features(self) -> int:
@@ -165,47 +171,76 @@ def _reference(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return centre.astype(np.float32), scale.astype(np.float32)
 
 
-def _path_length(points: np.ndarray) -> np.ndarray:
-    """(N, T, D) positions, NaN where unseen -> (N,) distance travelled between consecutive seen frames (x, y)."""
-    xy = points[..., :2]
+def _hand_travel(hand: np.ndarray, window: int = 3) -> np.ndarray:
+    """(N, T, 21, D) one hand, NaN where unseen -> (N,) how far its points travel, on average, over the frames it is seen in.
+
+    Every point and every coordinate counts, so a sign made by turning the hand or moving the
+    fingers, or by moving towards the camera, moves its hand; each point's path over the seen
+    frames is smoothed over ``window`` of them first, so that the jitter of a hand at rest, which
+    adds up frame after frame, does not outweigh a small movement.
+    """
+    n, t, p, d = hand.shape
+    seen = ~np.isnan(hand[..., 0]).any(-1)  # (N, T): the hand is seen as a whole
+    order = np.argsort(~seen, axis=1, kind="stable")  # seen frames first, in time order
+    x = np.take_along_axis(hand.reshape(n, t, p * d), order[..., None], 1)  # (N, T, 21 * D)
+    c = np.zeros((n, t + 1, p * d), np.float32)
+    np.cumsum(np.nan_to_num(x), axis=1, out=c[:, 1:])
+    smooth = c[:, window:] - c[:, :-window]  # (N, T - window + 1, 21 * D): window times the mean of frames j .. j + window - 1
+    moves = np.diff(smooth, axis=1).reshape(n, -1, p, d) / window
+    steps = np.sqrt(np.einsum("ntpd,ntpd->ntp", moves, moves)).mean(-1)  # (N, T - window)
+    valid = np.arange(steps.shape[1]) < (seen.sum(1) - window)[:, None]  # both windows inside the seen frames
+    return np.where(valid, steps, 0).sum(1)
+
+
+def _wrist_path(hand: np.ndarray) -> np.ndarray:
+    """(N, T, 21, D) one hand, NaN where unseen -> (N,) the distance its wrist travels in x and y between consecutive seen frames.
+
+    The rule of models saved before :func:`_hand_travel`, kept so that they read what they were trained on.
+    """
+    xy = hand[:, :, 0, :2]
     t = np.arange(xy.shape[1])
     last = np.maximum.accumulate(np.where(~np.isnan(xy).any(-1), t, -1), axis=1)  # last seen frame at or before t
     held = np.take_along_axis(xy, np.maximum(last, 0)[..., None], 1)  # unseen frames hold the last seen position
     return np.nansum(np.linalg.norm(np.diff(held, axis=1), axis=-1), axis=1)
 
 
-def _left_dominant(data: np.ndarray) -> np.ndarray:
-    """(N,) whether the left-hand slot's wrist travels further than the right's: the signer's dominant hand is in the left slot."""
-    return _path_length(data[:, :, kp.LEFT_HAND.start]) > _path_length(data[:, :, kp.RIGHT_HAND.start])
+DOMINANT_BY = {"hand_travel": _hand_travel, "wrist_path": _wrist_path}
 
 
-def _body_normalise(data: np.ndarray, dominant_right: bool = False, face: bool = False) -> np.ndarray:
+def _left_dominant(data: np.ndarray, by: str = "hand_travel") -> np.ndarray:
+    """(N,) whether the left-hand slot's hand moves more than the right's (``by`` a rule of :data:`DOMINANT_BY`): the signer's dominant hand is in the left slot."""
+    moves = DOMINANT_BY[by]
+    return moves(data[:, :, kp.LEFT_HAND]) > moves(data[:, :, kp.RIGHT_HAND])
+
+
+def _body_normalise(data: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     """(N, T, 147, D) canonical keypoints -> (N, T, 93, D) or, with ``face``, (N, T, 189, D).
 
     The body and hands centred and scaled by the body (see :func:`_reference`), the hands minus
     their wrist, and with ``face`` the face's points minus the face's centre (its expression,
-    wherever the head is). With ``dominant_right``, a recording whose dominant hand is in the
-    left slot is mirrored first: x reflected about the centre, left and right points swapped.
+    wherever the head is). With ``dominant_right``, a recording whose dominant hand (found by
+    ``dominant_by``) is in the left slot is mirrored first: x reflected about the centre, left
+    and right points swapped.
     """
     centre, scale = _reference(data)
-    data = data[:, :, : kp.NUM_POINTS if face else kp.FACE.start]  # the points used (mirror pairs stay inside)
-    if dominant_right:
-        left = np.flatnonzero(_left_dominant(data))
+    data = data[:, :, : kp.NUM_POINTS if spec.face else kp.FACE.start]  # the points used (mirror pairs stay inside)
+    if spec.dominant_right:
+        left = np.flatnonzero(_left_dominant(data, spec.dominant_by))
         if len(left):  # the reference is symmetric: its centre stays where it is
             data = data.copy()
             data[left] = kp.mirror(data[left], centre[left, 0])
     pos = (data - centre[:, None, None]) / scale[:, None, None, None]
     parts = [pos[:, :, kp.BODY_HANDS], pos[:, :, kp.LEFT_HAND] - pos[:, :, kp.LEFT_HAND.start, None], pos[:, :, kp.RIGHT_HAND] - pos[:, :, kp.RIGHT_HAND.start, None]]
-    if face:
+    if spec.face:
         parts.append(pos[:, :, kp.FACE] - pos[:, :, kp.FACE_CENTRE].mean(axis=2, keepdims=True))
     return np.concatenate(parts, axis=2)
 
 
-def extract(batch: SequenceBatch, dominant_right: bool = False, face: bool = False) -> np.ndarray:
+def extract(batch: SequenceBatch, spec: FeatureSpec) -> np.ndarray:
     """Per-frame features before length fixing: (N, T, P, D) -> (N, T, F0), NaN where never observed (and past each end)."""
     data = batch.data
     if batch.layout == kp.LAYOUT:
-        data = _body_normalise(data, dominant_right, face)
+        data = _body_normalise(data, spec)
     return _interpolate_missing(data, batch.lengths).reshape(*data.shape[:2], -1)
 
 
@@ -246,7 +281,7 @@ def prepare_batch(batch: SequenceBatch, spec: FeatureSpec) -> tuple[np.ndarray, 
 
 def _prepare_padded(batch: SequenceBatch, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
     """:func:`prepare_batch` of the whole ``batch`` at once, padded to its longest recording."""
-    x, mask = fix_length(extract(batch, spec.dominant_right, spec.face), batch.lengths, spec.seq_len)
+    x, mask = fix_length(extract(batch, spec), batch.lengths, spec.seq_len)
     parts = [x] if spec.absolute else []
     if spec.velocity:
         v = np.zeros_like(x)
