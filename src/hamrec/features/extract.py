@@ -38,7 +38,7 @@ class FeatureSpec:
             normalisation), so recordings with and without a face mix in one model. Saved
             models without it read False.
         dominant_by: how ``dominant_right`` finds the dominant hand: ``hand_travel`` (how far the
-            hand's points travel, smoothed: :func:`_hand_travel`; new models), or ``wrist_path``
+            hand's wrist and fingertips travel, smoothed: :func:`_hand_travel`; new models), or ``wrist_path``
             (the wrist's path in x and y, which a resting hand's jitter outweighs when the
             signing hand moves towards the camera or turns): the rule of models saved before,
             which they keep.
@@ -171,21 +171,26 @@ def _reference(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return centre.astype(np.float32), scale.astype(np.float32)
 
 
-def _hand_travel(hand: np.ndarray, window: int = 3) -> np.ndarray:
-    """(N, T, 21, D) one hand, NaN where unseen -> (N,) how far its points travel, on average, over the frames it is seen in.
+#: the wrist and the five fingertips: the points of a hand that move when it moves, turns or plays its fingers
+HAND_ENDS = [0, 4, 8, 12, 16, 20]
 
-    Every point and every coordinate counts, so a sign made by turning the hand or moving the
-    fingers, or by moving towards the camera, moves its hand; each point's path over the seen
-    frames is smoothed over ``window`` of them first, so that the jitter of a hand at rest, which
-    adds up frame after frame, does not outweigh a small movement.
+
+def _hand_travel(hand: np.ndarray, window: int = 3) -> np.ndarray:
+    """(N, T, 21, D) one hand, NaN where unseen -> (N,) how far its wrist and fingertips travel, on average, over the frames it is seen in.
+
+    Every coordinate counts and the fingertips with the wrist, so a sign made by turning the
+    hand or moving the fingers, or by moving towards the camera, moves its hand; each point's
+    path over the seen frames is smoothed over ``window`` of them first, so that the jitter of a
+    hand at rest, which adds up frame after frame, does not outweigh a small movement.
     """
+    hand = hand[:, :, HAND_ENDS]
     n, t, p, d = hand.shape
     seen = ~np.isnan(hand[..., 0]).any(-1)  # (N, T): the hand is seen as a whole
     order = np.argsort(~seen, axis=1, kind="stable")  # seen frames first, in time order
-    x = np.take_along_axis(hand.reshape(n, t, p * d), order[..., None], 1)  # (N, T, 21 * D)
+    x = np.take_along_axis(hand.reshape(n, t, p * d), order[..., None], 1)  # (N, T, 6 * D)
     c = np.zeros((n, t + 1, p * d), np.float32)
     np.cumsum(np.nan_to_num(x), axis=1, out=c[:, 1:])
-    smooth = c[:, window:] - c[:, :-window]  # (N, T - window + 1, 21 * D): window times the mean of frames j .. j + window - 1
+    smooth = c[:, window:] - c[:, :-window]  # (N, T - window + 1, 6 * D): window times the mean of frames j .. j + window - 1
     moves = np.diff(smooth, axis=1).reshape(n, -1, p, d) / window
     steps = np.sqrt(np.einsum("ntpd,ntpd->ntp", moves, moves)).mean(-1)  # (N, T - window)
     valid = np.arange(steps.shape[1]) < (seen.sum(1) - window)[:, None]  # both windows inside the seen frames
