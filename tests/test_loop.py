@@ -185,6 +185,11 @@ def test_resume_skips_finished_runs_and_other_settings_are_refused(tmp_path, arr
     assert calls2 == [] and len(summary["training_runs"]) == 3
     with pytest.raises(ValueError, match=r"holds a training with other settings \(seed differ\)"):
         run_loop(config(tmp_path, array_dataset, seed=5), quiet, fn2)
+    saved = json.loads((tmp_path / "model" / "training_summary.json").read_text())
+    del saved["fingerprint"]["dominant_by"]  # a job begun before the rule for the dominant hand changed
+    (tmp_path / "model" / "training_summary.json").write_text(json.dumps(saved))
+    with pytest.raises(ValueError, match=r"other settings \(dominant_by differ\)"):
+        run_loop(cfg, quiet, fn2)
 
 
 def test_lock_refuses_a_second_process(tmp_path):

@@ -210,6 +210,8 @@ def _wrist_path(hand: np.ndarray) -> np.ndarray:
 
 
 DOMINANT_BY = {"hand_travel": _hand_travel, "wrist_path": _wrist_path}
+#: the rule new models are trained with
+DOMINANT_RULE = "hand_travel"
 
 
 def _left_dominant(data: np.ndarray, by: str = "hand_travel") -> np.ndarray:

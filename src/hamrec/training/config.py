@@ -91,10 +91,16 @@ class LoopConfig:
     fresh: bool = option(False, "Discard an earlier training in --model-dir instead of resuming it", action="store_true")
 
     def fingerprint(self) -> dict:
-        """The settings that define the job; resuming with different ones is refused."""
+        """The settings that define the job; resuming with different ones is refused.
+
+        With them the rule that finds the dominant hand, which is no option but changed (session
+        15): a job begun with the old rule would otherwise go on with the new one.
+        """
+        from ..features.extract import DOMINANT_RULE
+
         keys = ("include_datasets", "seed", "model_size", "heads", "seq_len", "centred_features", "absolute_features", "dominant_right", "face_features", "parameter_pathways", "max_classes_per_batch",
                 "min_samples", "min_length", "val_fraction", "test_fraction", "test_groups", "val_groups")  # fmt: skip
-        return {k: v for k, v in self.to_dict().items() if k in keys}
+        return {**{k: v for k, v in self.to_dict().items() if k in keys}, "dominant_by": DOMINANT_RULE}
 
     def to_dict(self) -> dict:
         """JSON-ready (tuples as lists), for the summary and the model's metadata."""

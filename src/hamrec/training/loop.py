@@ -26,6 +26,7 @@ from ..contract import ModelContract
 from ..data.index import DatasetIndex, build_index, check_no_leak, class_batches, make_split
 from ..data.store import StoreWriter
 from ..features import FeatureSpec, Normalizer, has_face, prepare_chunks
+from ..features.extract import DOMINANT_RULE
 from ..model_dir import BEST, LATEST, LOGS, RESUME, SUMMARY, VIS
 from .config import LoopConfig
 from .lock import DirLock
@@ -118,7 +119,7 @@ def prepare_job(cfg: LoopConfig, model_dir: Path, say: Callable[[str], None]) ->
     train = [s for s in index.samples if split[s.path] == "train"]
     face = cfg.face_features and any(has_face(seq) for seq in index.recordings(train))
     spec = FeatureSpec(layout, points, dims, seq_len=cfg.seq_len, centred=cfg.centred_features, absolute=cfg.absolute_features,
-                       dominant_right=cfg.dominant_right, dominant_by="hand_travel", face=face)  # fmt: skip
+                       dominant_right=cfg.dominant_right, dominant_by=DOMINANT_RULE, face=face)  # fmt: skip
     if face:
         with_face = sum(has_face(seq) for seq in index.recordings(index.samples))
         say(f"face landmarks in {with_face} of {len(index.samples)} recordings: lips, eyes, brows and nose are features (--no-face-features: leave them out)")
