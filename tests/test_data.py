@@ -518,4 +518,3 @@ def test_the_dominant_hand_is_the_one_that_moves_not_the_one_that_jitters_at_res
     assert _left_dominant(kp.mirror(data, np.zeros(len(data)))).all()
     saved = FeatureSpec.from_dict({"layout": kp.LAYOUT, "num_points": kp.NUM_POINTS, "dims": 3, "dominant_right": True})  # before the rule changed
     assert saved.dominant_by == "wrist_path" and _left_dominant(data, saved.dominant_by).sum() == 30
-

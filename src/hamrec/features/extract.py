@@ -37,11 +37,11 @@ class FeatureSpec:
             face; a recording without one then has these features missing (0 after
             normalisation), so recordings with and without a face mix in one model. Saved
             models without it read False.
-        dominant_by: how ``dominant_right`` finds the dominant hand: ``hand_travel`` (how far the
-            hand's wrist and fingertips travel, smoothed: :func:`_hand_travel`; new models), or ``wrist_path``
-            (the wrist's path in x and y, which a resting hand's jitter outweighs when the
-            signing hand moves towards the camera or turns): the rule of models saved before,
-            which they keep.
+        dominant_by: how ``dominant_right`` finds the dominant hand: ``hand_travel`` (how far
+            the hand's wrist and fingertips travel, smoothed: :func:`_hand_travel`; new models)
+            or ``wrist_path`` (the wrist's path in x and y, which a resting hand's jitter
+            outweighs when the signing hand moves towards the camera or turns): the rule of
+            models saved before, which they keep.
     """
 
     layout: str
@@ -214,7 +214,7 @@ DOMINANT_BY = {"hand_travel": _hand_travel, "wrist_path": _wrist_path}
 DOMINANT_RULE = "hand_travel"
 
 
-def _left_dominant(data: np.ndarray, by: str = "hand_travel") -> np.ndarray:
+def _left_dominant(data: np.ndarray, by: str = DOMINANT_RULE) -> np.ndarray:
     """(N,) whether the left-hand slot's hand moves more than the right's (``by`` a rule of :data:`DOMINANT_BY`): the signer's dominant hand is in the left slot."""
     moves = DOMINANT_BY[by]
     return moves(data[:, :, kp.LEFT_HAND]) > moves(data[:, :, kp.RIGHT_HAND])
