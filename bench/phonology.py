@@ -83,16 +83,15 @@ def render(entries: list[tuple[str, str]], out: Path) -> Path:
     return out
 
 
-def glosses(rendered: Path) -> set[str]:
-    """The glosses ``rendered``'s manifest holds."""
+def manifest(rendered: Path) -> list[dict]:
+    """The rows of ``rendered``'s manifest (path, label, gloss, hamnosys, signer)."""
     with open(rendered / "manifest.csv", newline="", encoding="utf-8") as f:
-        return {r["gloss"] for r in csv.DictReader(f)}
+        return list(csv.DictReader(f))
 
 
 def subset(rendered: Path, signers: list[str], out: Path, leave_out: set[str] = frozenset()) -> Path:
     """A dataset folder whose manifest lists ``rendered``'s recordings of ``signers`` but not of the glosses ``leave_out`` (absolute paths, nothing copied)."""
-    with open(rendered / "manifest.csv", newline="", encoding="utf-8") as f:
-        rows = [r for r in csv.DictReader(f) if r["signer"] in signers and r["gloss"] not in leave_out]
+    rows = [r for r in manifest(rendered) if r["signer"] in signers and r["gloss"] not in leave_out]
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "manifest.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -133,9 +132,11 @@ def run(work: Path, a_dir: Path, b_dir: Path, lexicon: Path, recordings: int, we
         seconds = time.perf_counter() - start
     model = model_dir / "best_model.keras"
     seen = infer(model, subset(a_dir, TEST, work / "data" / "a-test"), lexicon if weight != 0 else None)
-    # B's entries differ from A's in notation; the few that share a gloss with one of A's (a variant of a trained sign) are left out
-    b_new = subset(b_dir, [f"signer{i + 1}" for i in range(SIGNERS)], work / "data" / "b-new", leave_out=glosses(a_dir))
-    unseen = infer(model, b_new, lexicon) if weight != 0 else {}
+    unseen = {}
+    if weight != 0:  # a model without heads cannot rank by notation
+        # B's entries differ from A's in notation; the few that share a gloss with one of A's (a variant of a trained sign) are left out
+        b_new = subset(b_dir, [f"signer{i + 1}" for i in range(SIGNERS)], work / "data" / "b-new", leave_out={r["gloss"] for r in manifest(a_dir)})
+        unseen = infer(model, b_new, lexicon)
     return {"setting": name, "train recordings per sign": recordings, "parameter weight": weight, "parameter pathways": pathways, "seed": seed, "seconds": seconds,
             "A val top-1 before the refit": trained_val_top1(model_dir), "A test top-1": seen["top1"], "A test top-5": seen["top5"], "A test recordings": seen["count"], "parameters": seen.get("parameters"),
             "A by notation": seen.get("lexicon"), "B by notation": unseen.get("lexicon"), "command": " ".join(cmd)}  # fmt: skip
