@@ -4,22 +4,29 @@
 
 Everything comes from the product's own path: ``prepare_job`` reads and splits the data with
 the CLI's defaults, and ``Job.sampler`` is the augmenting, class-balanced stream
-``automated_training.py`` trains on. "data" draws one epoch of batches (no model), the median of
-``--repeats`` epochs after one warm-up epoch. The rest is the only training here:
-``automated_training.py`` in a subprocess, all classes in one run of ``--repeats`` + 1 epochs.
-"model" and "fit" come from the run's CSV log, where every epoch records its train steps' seconds
+``automated_training.py`` trains on. "data" draws one epoch of batches in turn (no model, no
+prefetch), the median of ``--repeats`` epochs after one warm-up epoch. The rest is the only
+training here: ``automated_training.py`` in a subprocess, all classes in one run of ``--repeats``
++ 1 epochs, run twice: with ``--no-prefetch`` (batches drawn in turn, between train steps) and
+with the defaults, which draw the next batch in a background thread during the step where a core
+is free of the model's compute ("ahead": yes or no; run with ``OMP_NUM_THREADS=1`` to leave torch
+one core of two).
+"model" and "fit" come from the runs' CSV logs, where every epoch records its train steps' seconds
 and its training part's seconds (batches drawn and stepped, validation not included): training
-recordings over their median for the epochs after the first. "fit / model" is then the share of
-the model's speed that training gets, 100 % when the model never waits for data. "command" is
-training recordings drawn divided by the run's wall time as ``training_summary.json`` reports it
-(so the first epoch's compilation, every epoch's validation and checkpoints are in it). Rounds
-before session 14 timed "model" and "fit" on a model of the benchmark's own (``train_on_batch``,
-``model.fit``); their figures in ``bench/results/throughput.json`` are history.
+recordings over their median for the epochs after the first. "model" is the in-turn run's, where
+nothing else runs during a step; "fit / model" is the share of that speed that training gets,
+100 % when the model never waits for data and drawing the data ahead does not slow the steps.
+"command" is training recordings drawn divided by the run's wall time as
+``training_summary.json`` reports it (so the first epoch's compilation, every epoch's validation
+and checkpoints are in it). Rounds before session 14 timed "model" and "fit" on a model of the
+benchmark's own (``train_on_batch``, ``model.fit``); their figures in
+``bench/results/throughput.json`` are history.
 
 To compare with an older checkout, run the same file with ``PYTHONPATH=<checkout>/src``: the data
 side imports that checkout's hamrec and the command runs that checkout's ``automated_training.py``
 (before session 14 it ran this checkout's, whatever the path; a checkout from before then logs no
-step times, so it gets "command" only).
+step times, so it gets "command" only; one from before session 17 has no prefetch, so its runs
+are both in turn, and ``--no-prefetch`` is not passed to it).
 """
 
 from __future__ import annotations
@@ -54,10 +61,22 @@ def measure(name: str, repeats: int) -> dict:
     cfg = LoopConfig(include_datasets=(dataset,), data_root=root)
     with tempfile.TemporaryDirectory() as tmp:
         job = prepare_job(cfg, Path(tmp), lambda s: None)  # its recordings stay in tmp's store
-        return {**data_side(job, cfg, repeats), **command(dataset, root, repeats + 1, Path(tmp) / "command")}
+        rates = data_side(job, cfg, repeats)
+        prefetches = hasattr(cfg, "prefetch")  # the checkout measured can draw ahead (session 17 on)
+        in_turn = command(dataset, root, repeats + 1, Path(tmp) / "in-turn", ["--no-prefetch"] if prefetches else [])
+        rates.update({"model rec/s": in_turn["model rec/s"], "fit in turn rec/s": in_turn["fit rec/s"], "command in turn rec/s": in_turn["command rec/s"]})
+        if prefetches:
+            ahead = command(dataset, root, repeats + 1, Path(tmp) / "prefetch", [])
+            rates.update({"fit rec/s": ahead["fit rec/s"], "command rec/s": ahead["command rec/s"], "default model rec/s": ahead["model rec/s"],
+                          "ahead": ahead["ahead"], "threads": os.environ.get("OMP_NUM_THREADS")})  # fmt: skip
+        else:
+            rates.update({"fit rec/s": in_turn["fit rec/s"], "command rec/s": in_turn["command rec/s"]})
+        model = rates["model rec/s"]
+        rates["fit / model"] = rates["fit rec/s"] / model if model and rates["fit rec/s"] else None
+        return rates
 
 
-def command(dataset: str, root: str, epochs: int, model_dir: Path) -> dict:
+def command(dataset: str, root: str, epochs: int, model_dir: Path, flags: list[str]) -> dict:
     """An ``automated_training.py`` run of ``epochs`` epochs: training recordings per second of the
     whole run, and, from the run's CSV log (:class:`hamrec.training.callbacks.EpochTimes`), of its
     epochs' training part ("fit": drawing batches and stepping, no validation) and of the train steps
@@ -66,24 +85,27 @@ def command(dataset: str, root: str, epochs: int, model_dir: Path) -> dict:
 
     script = Path(hamrec.__file__).resolve().parents[2] / "automated_training.py"  # the checkout being measured (PYTHONPATH)
     cmd = [sys.executable, str(script), "--include-datasets", dataset, "--data-root", root, "--model-dir", str(model_dir),
-           "--log-file", str(model_dir.with_suffix(".log")), "--epochs", str(epochs), "--max-classes-per-batch", "0", "--no-refit", "--no-restart", "--no-run-inference"]  # fmt: skip
+           "--log-file", str(model_dir.with_suffix(".log")), "--epochs", str(epochs), "--max-classes-per-batch", "0", "--no-refit", "--no-restart", "--no-run-inference", *flags]  # fmt: skip
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     run = json.loads((model_dir / "training_summary.json").read_text())["training_runs"][0]
     train = int(re.search(r"(\d+) train / \d+ val recordings", (model_dir / run["log"]).read_text()).group(1))
-    rates = {"command rec/s": train * run["epochs_run"] / run["wall_time"], "fit rec/s": None, "model rec/s": None, "fit / model": None}
+    ahead = "drawn ahead in a background thread" in model_dir.with_suffix(".log").read_text()
+    rates = {"command rec/s": train * run["epochs_run"] / run["wall_time"], "fit rec/s": None, "model rec/s": None, "ahead": ahead}
     with open(model_dir / run["csv"], newline="") as f:
         epochs_after_first = list(csv.DictReader(f))[1:]
     if epochs_after_first and "step_seconds" in epochs_after_first[0]:  # a checkout before session 14 logs no step times
         fit = train / statistics.median(float(r["train_seconds"]) for r in epochs_after_first)
         model = train / statistics.median(float(r["step_seconds"]) for r in epochs_after_first)
-        rates.update({"fit rec/s": fit, "model rec/s": model, "fit / model": fit / model})
+        rates.update({"fit rec/s": fit, "model rec/s": model})
     return rates
 
 
 def data_side(job, cfg, repeats: int) -> dict:
     """Recordings per second of drawing, augmenting and encoding one epoch of training batches."""
+    from dataclasses import replace
+
     train = job.samples("train")
-    sampler = job.sampler(train, cfg, seed=0)
+    sampler = job.sampler(train, replace(cfg, prefetch=False) if hasattr(cfg, "prefetch") else cfg, seed=0)
     n = len(train)
 
     def epoch_of_data():
@@ -110,9 +132,10 @@ def main() -> None:
     for name in args.data:
         r = {"data": name, **measure(name, args.repeats), "hamrec": str(Path(hamrec.__file__).parent)}
         results.append(r)
-        steps = f"model {r['model rec/s']:5.0f}, fit {r['fit rec/s']:5.0f} ({r['fit / model']:.0%} of model), " if r["model rec/s"] else ""
+        steps = (f"model {r['model rec/s']:5.0f}, fit in turn {r['fit in turn rec/s']:5.0f}, fit {r['fit rec/s']:5.0f} "
+                 f"({r['fit / model']:.0%} of model; ahead: {'yes' if r.get('ahead') else 'no'}), " if r["model rec/s"] else "")  # fmt: skip
         print(f"{name:8s} {r['recordings']:5d} rec, {r['features']:4d} features: data {r['data rec/s']:7.0f} rec/s, "
-              f"{steps}command {r['command rec/s']:5.0f} rec/s", flush=True)  # fmt: skip
+              f"{steps}command in turn {r['command in turn rec/s']:5.0f}, command {r['command rec/s']:5.0f} rec/s", flush=True)  # fmt: skip
     if args.json:
         append_results(args.json, results)
 

@@ -125,6 +125,25 @@ def test_augmentation_only_draws_training_recordings(array_dataset):
     np.testing.assert_array_equal(x["features"], x2["features"])  # same (seed, epoch, batch) -> same batch
 
 
+def test_prefetching_sampler_gives_the_batches_drawn_in_turn(array_dataset):
+    """A batch drawn ahead in the background thread is the batch drawn in turn, whatever order batches are asked for in."""
+    idx = build_index([str(array_dataset)], "unused", RecordingCache(None), log=quiet)
+    seqs, labels = list(idx.sequences.values()), [s.label for s in idx.samples]
+    spec = FeatureSpec(*idx.layout, seq_len=16)
+    contract = ModelContract([], {}, spec, Normalizer.fit(*prepare(seqs, spec)))
+    ids = {c: i for i, c in enumerate(idx.classes)}
+    in_turn, ahead = (AugmentedSampler(seqs, labels, ids, contract, batch_size=8, augment_factor=15, seed=3, prefetch=p) for p in (False, True))
+    # in order through two epochs (the last batch of an epoch draws the next epoch's first), then a
+    # look at batch 0 out of turn and a jump back: the batch drawn ahead is the wrong one there
+    for epoch, i in [(0, b) for b in range(len(ahead))] + [(1, b) for b in range(len(ahead))] + [(1, 0), (1, 2), (1, 1), (4, 0)]:
+        in_turn.epoch = ahead.epoch = epoch
+        (x, y), (x2, y2) = in_turn[i], ahead[i]
+        np.testing.assert_array_equal(x["features"], x2["features"])
+        np.testing.assert_array_equal(x["mask"], x2["mask"])
+        np.testing.assert_array_equal(y, y2)
+    assert ahead._ahead is not None and ahead._ahead[0] == (4, 1)  # the next batch is on its way
+
+
 def test_balanced_sampler_draws_classes_equally():
     seqs = [SignSequence(np.ones((5, 1, 1)), np.ones((5, 1), bool), 30, "array", ["a"], f"f{i}") for i in range(12)]
     labels = ["big"] * 10 + ["small"] * 2

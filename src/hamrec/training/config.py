@@ -67,6 +67,9 @@ class LoopConfig:
     face_features: bool = option(True, "Keypoints: when the training recordings carry MediaPipe face landmarks, use lips, eyes, brows and "
                                  "nose (relative to the face's centre) as features; recordings without a face have them missing")  # fmt: skip
     batch_size: int = option(64, "Recordings per gradient step", positive_int)
+    prefetch: bool = option(True, "Where a core is free of the model's compute (a GPU, or OMP_NUM_THREADS below the cores), draw the next "
+                            "training batch (augmentation and features) in a background thread while the model trains on this one; "
+                            "the batches, and so the result, are the same as drawn in turn (--no-prefetch: always in turn)")  # fmt: skip
     min_samples: int = option(2, "Leave out classes with fewer recordings", positive_int)
     min_length: int = option(2, "Skip recordings with fewer frames", positive_int)
     focal_gamma: float = option(0.0, "Focal loss gamma (0 = cross-entropy; 2 = the usual focal loss)", non_negative_float)

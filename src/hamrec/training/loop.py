@@ -84,7 +84,7 @@ class Job:
         return AugmentedSampler(
             self.index.recordings(samples), [s.label for s in samples], self.class_ids, self.contract,
             batch_size=cfg.batch_size, augment_factor=cfg.augment_factor, augment_cfg=AugmentConfig(), balance=cfg.balance, seed=seed,
-            steps=cfg.steps_per_epoch, multiple=batch_multiple(), host=process()[0],
+            steps=cfg.steps_per_epoch, multiple=batch_multiple(), host=process()[0], prefetch=prefetches(cfg),
         )  # fmt: skip
 
     def validation(self, samples):
@@ -94,6 +94,13 @@ class Job:
 
         return EncodedBatches(self.index.recordings(samples), [s.label for s in samples], self.class_ids, self.contract,
                               batch_size=eval_batch_size(), multiple=batch_multiple())  # fmt: skip
+
+
+def prefetches(cfg: LoopConfig) -> bool:
+    """Whether training batches are drawn ahead in a background thread: ``--prefetch`` and a core free of the model's compute."""
+    from ..backend import spare_core
+
+    return cfg.prefetch and spare_core()
 
 
 def prepare_job(cfg: LoopConfig, model_dir: Path, say: Callable[[str], None]) -> Job:
@@ -207,6 +214,11 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, train_fn) -> dict:
         log.info(f"skipped {len(job.index.skipped)} files or classes, listed in {model_dir / LOGS / 'skipped_files.json'}")
     log.info(f"{len(job.index.samples)} recordings, {len(job.index.classes)} classes in {len(job.plan)} batch(es) of at most "
              f"{cfg.max_classes_per_batch or len(job.index.classes)}; features {job.contract.spec.num_features} x {job.contract.spec.seq_len} frames", extra=MAIN)  # fmt: skip
+    if prefetches(cfg):
+        log.info("training batches are drawn ahead in a background thread while the model trains (a core is free of its compute; --no-prefetch: in turn)", extra=MAIN)
+    elif cfg.prefetch:
+        log.info("training batches are drawn in turn between train steps: the model's threads use every core (with OMP_NUM_THREADS below the "
+                 "cores, or on a GPU, a background thread draws them ahead)", extra=MAIN)  # fmt: skip
     summary.data["plan"] = job.plan
     summary.data["skipped_files"] = len(job.index.skipped)
     summary.save()

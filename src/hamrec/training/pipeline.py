@@ -8,7 +8,9 @@ here as in inference.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import keras
 import numpy as np
@@ -69,6 +71,11 @@ class AugmentedSampler(keras.utils.PyDataset):
     start of every epoch (not counted here), so a run resumed at epoch ``e`` draws epoch ``e``'s data.
     For data-parallel training every batch has a multiple of ``multiple`` (the devices) rows,
     and on several hosts host ``h`` draws from the streams ``(seed, e, i, h)``, its own share.
+    With ``prefetch``, asking for batch ``i`` also starts drawing the batch that comes next
+    (``i + 1``, or the next epoch's first) in a background thread, so that the model trains while
+    it is drawn. A batch depends on its ``(seed, e, i)`` alone, so the batches are the same as
+    drawn in turn, whatever order they are asked for in (Keras' own ``workers`` reorder the
+    stream across epochs, which an exact resume cannot have).
     """
 
     def __init__(
@@ -85,6 +92,7 @@ class AugmentedSampler(keras.utils.PyDataset):
         steps: int = 0,
         multiple: int = 1,
         host: int = 0,
+        prefetch: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -110,12 +118,25 @@ class AugmentedSampler(keras.utils.PyDataset):
         augments = augment_cfg is not None and self.p_augment > 0
         self.spread = channel_spread(seqs) if augments and contract.spec.layout != kp.LAYOUT else None
         self.epoch = 0
+        self.prefetch = prefetch
+        self._ahead: tuple[tuple[int, int], Future] | None = None  # ((epoch, i), the batch being drawn)
 
     def __len__(self) -> int:
         return math.ceil(self.draws / self.batch_size)
 
     def __getitem__(self, i: int):
-        rng = np.random.default_rng([self.seed, self.epoch, i] + ([self.host] if self.host else []))
+        """Batch ``i`` of epoch ``self.epoch``: (inputs, targets) or (inputs, targets, sample weights)."""
+        key = (self.epoch, i)
+        ahead, self._ahead = self._ahead, None
+        batch = ahead[1].result() if ahead is not None and ahead[0] == key else self.draw(*key)
+        if self.prefetch:
+            after = (self.epoch, i + 1) if i + 1 < len(self) else (self.epoch + 1, 0)
+            self._ahead = (after, _background().submit(self.draw, *after))
+        return batch
+
+    def draw(self, epoch: int, i: int):
+        """Batch ``i`` of epoch ``epoch``, drawn from its own random stream."""
+        rng = np.random.default_rng([self.seed, epoch, i] + ([self.host] if self.host else []))
         n = min(self.batch_size, self.draws - i * self.batch_size)
         n = max(self.multiple, n - n % self.multiple)
         picks = rng.choice(len(self.seqs), size=n, p=self.p)
@@ -127,6 +148,19 @@ class AugmentedSampler(keras.utils.PyDataset):
         if self.alpha is None:
             return inputs, y
         return inputs, y, np.array([self.alpha[self.labels[j]] for j in picks], np.float32)  # (B,) sample weights
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _background() -> ThreadPoolExecutor:
+    """The one thread that draws training batches ahead of the model (started on first use)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(1, thread_name_prefix="hamrec-prefetch")
+        return _executor
 
 
 #: validation inputs up to this size are encoded once and kept for every later epoch; larger
