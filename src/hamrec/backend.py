@@ -69,8 +69,9 @@ def spare_core() -> bool:
 
     Only then does drawing the next training batch in a background thread (``--prefetch``) make
     training faster. Where the model's threads already use every core, the drawing takes cores
-    from the model and holds Python's lock while it runs: on 2 cores with torch on both it made
-    dgs11's epochs 8 % slower, while with torch on one of them it made them 51 % faster (issue 15).
+    from the model and holds Python's lock while it runs: on 2 cores with torch on both it gained
+    nothing (keypoint epochs 2-8 % slower, within the noise), while with torch on one of them
+    keypoint epochs were 12-51 % faster than the same setting in turn (BENCHMARKS.md, issue 15).
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     backend = os.environ.get("KERAS_BACKEND", "torch")
