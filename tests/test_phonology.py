@@ -183,3 +183,13 @@ def test_lexicon_needs_a_model_with_heads(trained, tmp_path):
     with pytest.raises(ValueError, match="gloss,hamnosys"):
         (tmp_path / "bad.csv").write_text("name,notation\nX,Y\n")
         Lexicon.read(tmp_path / "bad.csv")
+
+
+def test_a_recording_of_a_gloss_with_variants_is_right_about_a_parameter_of_any_of_them():
+    """The label names the gloss, not which of its lexicon entries (variants) the recording shows."""
+    from hamrec.inference.lexicon import Lexicon, accuracy
+
+    lexicon = Lexicon(["A", "A", "B"], ["a1", "a2", "b"], {"handshape": ["flat", "fist", "fist"]}, [])
+    vocabularies = {"handshape": ["flat", "fist"]}
+    predicted = {"handshape": np.array([[0.1, 0.9], [0.8, 0.2]])}  # A shown as its second variant's fist; B as flat, which it is not
+    assert accuracy(lexicon, predicted, vocabularies, ["A", "B"])["parameters"] == {"handshape": 0.5}

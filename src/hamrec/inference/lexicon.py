@@ -108,7 +108,12 @@ def trained_signs(contract) -> set[str]:
 
 def accuracy(lexicon: Lexicon, params: dict[str, np.ndarray], vocabularies: dict[str, list[str]], labels: list[str]) -> dict:
     """By-notation top-1/top-5 of recordings whose label is a gloss of the lexicon, ranked among all its entries (with chance for
-    comparison), and each parameter's accuracy on them against the lexicon's notation."""
+    comparison), and each parameter's accuracy on them against the lexicon's notation.
+
+    A gloss may have several entries (variants of one sign). A recording's label names the gloss,
+    not the variant, so its parameter counts as right when the predicted value is that of any of
+    its gloss's entries.
+    """
     rows = [i for i, label in enumerate(labels) if label in set(lexicon.glosses)]
     if not rows:
         return {"entries": len(lexicon), "count": 0}
@@ -116,8 +121,10 @@ def accuracy(lexicon: Lexicon, params: dict[str, np.ndarray], vocabularies: dict
     order = np.argsort(-scores, axis=1, kind="stable")[:, :5]
     glosses = np.array(lexicon.glosses)
     hit = {k: float(np.mean([labels[i] in set(glosses[o[:k]]) for i, o in zip(rows, order)])) for k in (1, 5)}
-    first = {g: j for j, g in reversed(list(enumerate(lexicon.glosses)))}  # gloss -> its (first) entry
-    truth = {p: [lexicon.values[p][first[labels[i]]] for i in rows] for p in params}
-    per_parameter = {p: float(np.mean([vocabularies[p][k] == v for k, v in zip(params[p][rows].argmax(axis=1), truth[p])])) for p in params}
+    entries: dict[str, list[int]] = {}  # gloss -> its entries
+    for j, g in enumerate(lexicon.glosses):
+        entries.setdefault(g, []).append(j)
+    truth = {p: [{lexicon.values[p][j] for j in entries[labels[i]]} for i in rows] for p in params}  # each recording's possible values
+    per_parameter = {p: float(np.mean([vocabularies[p][k] in v for k, v in zip(params[p][rows].argmax(axis=1), truth[p])])) for p in params}
     return {"entries": len(lexicon), "count": len(rows), "top1": hit[1], "top5": hit[5], "chance_top1": 1 / len(lexicon),
             "chance_top5": min(1.0, 5 / len(lexicon)), "parameters": per_parameter}  # fmt: skip
