@@ -7,8 +7,8 @@ here as in inference.
 
 from __future__ import annotations
 
+import functools
 import math
-import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -150,17 +150,10 @@ class AugmentedSampler(keras.utils.PyDataset):
         return inputs, y, np.array([self.alpha[self.labels[j]] for j in picks], np.float32)  # (B,) sample weights
 
 
-_executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
-
-
+@functools.cache
 def _background() -> ThreadPoolExecutor:
     """The one thread that draws training batches ahead of the model (started on first use)."""
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(1, thread_name_prefix="hamrec-prefetch")
-        return _executor
+    return ThreadPoolExecutor(1, thread_name_prefix="hamrec-prefetch")
 
 
 #: validation inputs up to this size are encoded once and kept for every later epoch; larger
