@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from dataclasses import replace
@@ -214,6 +215,45 @@ def test_a_resumed_run_draws_the_data_of_the_epoch_it_resumes_at(tmp_path):
     drawn.clear()  # a new process would start here: same backup folder, more epochs
     train_run(model, Recording(x, y), ArrayData(x, y, 256), replace(cfg, epochs=4), tmp_path / "r.csv", tmp_path / "backup", log=lambda s: None)
     assert sorted(set(drawn)) == [2, 3]  # continued at epoch 2 with epoch 2's random stream, not epoch 0's
+
+
+def test_averaged_weights_are_validated_kept_and_delivered_and_a_resumed_run_goes_on_exactly(tmp_path):
+    """--average-epochs: validation, early stopping's best and the end of a run see the optimizer's moving average
+    of the weights, while the backup holds the weights themselves, so a run resumed in a new process ends exactly
+    as the uninterrupted one."""
+    import csv
+
+    x, y = _separable()
+
+    def run(name: str, epochs: int, seed: int | None = 0, average_steps: int = 4):
+        if seed is not None:
+            keras.utils.set_random_seed(seed)
+        model = build_model(12, 4, 3, TINY)
+        compile_model(model, 3e-3, average_steps=average_steps)  # 4 batches an epoch: about one epoch
+        cfg = RunConfig(epochs=epochs, patience=50, plateau_patience=50, lr=3e-3, warmup_epochs=0)
+        res = train_run(model, ArrayData(x, y), ArrayData(x, y, 256), cfg, tmp_path / f"{name}.csv", tmp_path / name, log=lambda s: None)
+        return model, res
+
+    whole, res = run("whole", 6)
+    with open(tmp_path / "whole.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    # the weights kept as best are the weights validation scored at that epoch
+    assert float(rows[res.best_epoch - 1]["val_loss"]) == pytest.approx(res.val_loss, rel=1e-5)
+
+    def backed_up(name: str) -> list:
+        model = build_model(12, 4, 3, TINY)
+        model.load_weights(tmp_path / name / json.loads((tmp_path / name / "training_metadata.json").read_text())["weights"])
+        return model.get_weights()
+
+    # what is trained is the weights themselves, exactly as without averaging; the backup holds them, not their average
+    run("plain", 6, average_steps=0)
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(backed_up("whole"), backed_up("plain")))
+    assert any(not np.allclose(a, b, atol=1e-3) for a, b in zip(backed_up("whole"), whole.get_weights()))
+
+    run("resumed", 3)  # killed after three epochs, then a new process with a model of other initial weights goes on
+    resumed, again = run("resumed", 6, seed=None)
+    assert again.best_epoch == res.best_epoch and again.val_loss == pytest.approx(res.val_loss, rel=1e-6)
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(resumed.get_weights(), whole.get_weights()))
 
 
 def test_two_classes_train(tmp_path):

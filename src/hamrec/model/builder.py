@@ -139,7 +139,7 @@ def head_names(model: keras.Model) -> list[str]:
 
 
 def compile_model(model: keras.Model, lr: float, gamma: float = 0.0, label_smoothing: float = 0.1, weight_decay: float = 0.05,
-                  parameter_weight: float = 0.0) -> None:  # fmt: skip
+                  parameter_weight: float = 0.0, average_steps: float = 0.0) -> None:  # fmt: skip
     """AdamW + focal loss + top-1/2/3 accuracy, and for a model with heads cross-entropy and accuracy per parameter.
 
     Per-class alpha comes from class frequencies and is applied as sample weights by the data
@@ -149,6 +149,8 @@ def compile_model(model: keras.Model, lr: float, gamma: float = 0.0, label_smoot
     notation has all-zero parameter targets, so it adds nothing to their loss or accuracy.
     Keras names a multi-output model's metrics after the output (``classes_top1``);
     :func:`hamrec.training.callbacks.plain_names` gives them back their single-output names.
+    ``average_steps`` > 1: the optimizer also keeps a moving average of the weights over about
+    that many steps (:class:`hamrec.training.callbacks.AveragedWeights`).
     """
     classes = class_output(model.output).shape[-1]
     # top-k of fewer than k classes is every class (always right); the backend's top-k refuses k > C
@@ -161,7 +163,8 @@ def compile_model(model: keras.Model, lr: float, gamma: float = 0.0, label_smoot
         metrics = {CLASSES: top_k, **{HEAD + p: [PresentAccuracy(name="acc")] for p in heads}}
     else:
         loss_weights, metrics = None, top_k
-    model.compile(optimizer=keras.optimizers.AdamW(learning_rate=lr, weight_decay=weight_decay, clipnorm=1.0), loss=loss,
+    average = {"use_ema": True, "ema_momentum": 1.0 - 1.0 / average_steps} if average_steps > 1 else {}
+    model.compile(optimizer=keras.optimizers.AdamW(learning_rate=lr, weight_decay=weight_decay, clipnorm=1.0, **average), loss=loss,
                   loss_weights=loss_weights, metrics=metrics)  # fmt: skip
 
 

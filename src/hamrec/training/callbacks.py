@@ -92,6 +92,46 @@ class Warmup(keras.callbacks.Callback):
             self.model.optimizer.learning_rate = self.target
 
 
+class AveragedWeights(keras.callbacks.Callback):
+    """Validate, checkpoint and keep as best the optimizer's moving average of the weights; train the weights themselves.
+
+    With ``use_ema`` the optimizer keeps an exponential moving average of the weights (Polyak
+    averaging). From one epoch to the next the weights themselves move with the augmentation's
+    draws, and validation top-1 with them by a few recordings; the average does not. So it is
+    what validation scores (``on_test_begin``), what early stopping keeps as best and the
+    checkpoint saves (swapped in when the epoch ends, this callback first in the list), and what
+    ``fit`` leaves in the model at its end (Keras' ``finalize_variable_values``). :attr:`back`,
+    placed just before the backup, swaps the weights themselves back, so that the backup holds
+    the training state as it is and a resumed run goes on exactly as before.
+    Keras' ``SwapEMAWeights`` cannot be used here: it would leave the average in the model when
+    the backup is written.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.averaged_in = False
+        self.back = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs=None: self._put(False))
+
+    def _put(self, averaged: bool) -> None:
+        if averaged == self.averaged_in:
+            return
+        opt = self.model.optimizer
+        for var, average in zip(opt._trainable_variables, opt._model_variables_moving_average):
+            own = keras.ops.convert_to_numpy(var)
+            var.assign(average)
+            average.assign(own)
+        self.averaged_in = averaged
+
+    def on_test_begin(self, logs=None):
+        self._put(True)
+
+    def on_test_end(self, logs=None):
+        self._put(False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._put(True)
+
+
 class StopAtThreshold(keras.callbacks.Callback):
     """Stop as soon as ``monitor`` reaches ``threshold`` (the loop's target for this batch)."""
 

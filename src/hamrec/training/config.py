@@ -54,6 +54,9 @@ class LoopConfig:
     plateau_factor: float = option(0.5, "Factor applied to the learning rate on a plateau", fraction)
     min_lr: float = option(0.01, "Plateau cuts stop at this fraction of --lr", fraction)
     weight_decay: float = option(0.05, "AdamW weight decay", non_negative_float)
+    average_epochs: float = option(2.0, "Validate, keep and deliver a moving average of the weights over about this many epochs "
+                                   "(Polyak averaging: steadier from epoch to epoch than the weights themselves; 0: the weights themselves)",
+                                   non_negative_float)  # fmt: skip
     seed: int = option(0, "Random seed for split, initialisation and augmentation", int)
     max_attempts: int = option(3, "Training runs per class batch, restarts included", positive_int)
     model_size: str = option("tiny", "Model size preset", choices=["tiny", "small", "base"])

@@ -69,12 +69,13 @@ class Job:
         return build_model(self.contract.spec.seq_len, self.contract.spec.num_features, len(self.index.classes), model_cfg, heads, groups)
 
     @staticmethod
-    def compile_model(model, cfg: LoopConfig, lr: float) -> None:
+    def compile_model(model, cfg: LoopConfig, lr: float, steps: int) -> None:
         """Compile ``model`` as every run and refit of a job is compiled: the CLI's loss (focal γ, label
-        smoothing), weight decay and phonological-head weight, starting at learning rate ``lr``."""
+        smoothing), weight decay and phonological-head weight, starting at learning rate ``lr``; with
+        ``--average-epochs``, a moving average of the weights over that many epochs of ``steps`` steps."""
         from ..model.builder import compile_model
 
-        compile_model(model, lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay, cfg.parameter_weight)
+        compile_model(model, lr, cfg.focal_gamma, cfg.label_smoothing, cfg.weight_decay, cfg.parameter_weight, cfg.average_epochs * steps)
 
     def sampler(self, samples, cfg: LoopConfig, seed: int):
         """The augmenting, class-balanced training stream over ``samples`` (this host's share of it, on several)."""
@@ -339,7 +340,6 @@ def _attempt(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model
     last = len(seen) == len(job.index.classes)
     if last:  # where a refit of this run would start from
         model.save_weights(_start_weights(model_dir, run_id))
-    job.compile_model(model, cfg, lr)
     seed = cfg.seed + 1000 * b + attempt
     keras.utils.set_random_seed(seed)
     reseed(model, seed)
@@ -349,6 +349,7 @@ def _attempt(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model
         log.info(f"{run_id}: {len(seen)} classes ({len(batch_classes)} new), {len(train_s)} train / {len(job.samples('val', set(seen)))} val recordings, lr {lr:.2e}",
                  extra=MAIN)  # fmt: skip
         data = job.sampler(train_s, cfg, seed)
+        job.compile_model(model, cfg, lr, len(data))
         # earlier class batches are stepping stones and stop at the threshold; the run over all
         # classes is the delivered model and trains on to early stopping (unless --stop-at-threshold)
         stop_at = cfg.accuracy_threshold if not last or cfg.stop_at_threshold else None
@@ -428,7 +429,6 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, 
     rates = refit_schedule(model_dir / chosen["csv"], chosen["best_epoch"])
     samples = job.samples("train") + job.samples("val")
     model.load_weights(start)
-    job.compile_model(model, cfg, rates[0])
     keras.utils.set_random_seed(chosen["seed"])
     reseed(model, chosen["seed"])
     save = replace(job.contract, classes_trained=job.index.classes, info={**job.contract.info, "trained_on": ["train", "val"]}).save
@@ -437,6 +437,7 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, 
                  "(to its latest best validation top-1) at its learning rates; this becomes the delivered model (--no-refit: deliver the run itself)",
                  extra=MAIN)  # fmt: skip
         data = job.sampler(samples, cfg, chosen["seed"])
+        job.compile_model(model, cfg, rates[0], len(data))
         backup = model_dir / RESUME / f"backup-{run_id}"
         run_cfg = RunConfig.of(cfg, epochs=len(rates), lr=rates[0], lr_schedule=tuple(rates))
         result = train_fn(model, data, None, run_cfg, model_dir / LOGS / f"{run_id}.csv", backup, model_dir / LATEST, save, log=log.info, prefix=run_id)

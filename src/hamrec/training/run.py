@@ -16,7 +16,7 @@ from typing import Callable
 
 import keras
 
-from .callbacks import AtomicBackup, AtomicCheckpoint, EpochTimes, PlainNames, Progress, ResumeState, StopAtThreshold, Warmup, parameter_accuracies, plain_names
+from .callbacks import AtomicBackup, AtomicCheckpoint, AveragedWeights, EpochTimes, PlainNames, Progress, ResumeState, StopAtThreshold, Warmup, parameter_accuracies, plain_names
 from .config import LoopConfig
 
 
@@ -162,6 +162,10 @@ def _fit(model, train_data, val_data, epochs, callbacks, backup_dir, state, late
     if latest_path is not None and save_model is not None:
         callbacks.insert(0, AtomicCheckpoint(latest_path, save_model))  # first: its end of training sees the last epoch's weights
     callbacks += [state, AtomicBackup(str(backup_dir), save_freq="epoch", delete_checkpoint=False)]
+    if getattr(model.optimizer, "use_ema", False):  # --average-epochs: the first to see an epoch's end, and back just before the backup
+        averaged = AveragedWeights()
+        callbacks.insert(0, averaged)
+        callbacks.insert(len(callbacks) - 1, averaged.back)
     # BackupAndRestore tells fit where to resume through model._initial_epoch and Keras never clears
     # it: without this, every later run in a process that resumed one would start at that epoch
     model._initial_epoch = None
