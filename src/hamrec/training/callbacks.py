@@ -98,8 +98,9 @@ class AveragedWeights(keras.callbacks.Callback):
     With ``use_ema`` the optimizer keeps an exponential moving average of the weights (Polyak
     averaging). From one epoch to the next the weights themselves move with the augmentation's
     draws, and validation top-1 with them by a few recordings; the average does not. So it is
-    what validation scores (``on_test_begin``), what early stopping keeps as best and the
-    checkpoint saves (swapped in when the epoch ends, this callback first in the list), and what
+    what validation scores (swapped in when validation begins, and left in: the epoch ends next),
+    what early stopping keeps as best and the checkpoint saves (swapped in when an epoch without
+    validation ends, this callback first in the list), and what
     ``fit`` leaves in the model at its end (Keras' ``finalize_variable_values``). :attr:`back`,
     placed just before the backup, swaps the weights themselves back, so that the backup holds
     the training state as it is and a resumed run goes on exactly as before.
@@ -124,9 +125,6 @@ class AveragedWeights(keras.callbacks.Callback):
 
     def on_test_begin(self, logs=None):
         self._put(True)
-
-    def on_test_end(self, logs=None):
-        self._put(False)
 
     def on_epoch_end(self, epoch, logs=None):
         self._put(True)
