@@ -53,7 +53,7 @@ class LoopConfig:
     plateau_patience: int = option(10, "Epochs without a better val top-1 before the learning rate is cut", positive_int)
     plateau_factor: float = option(0.5, "Factor applied to the learning rate on a plateau", fraction)
     min_lr: float = option(0.01, "Plateau cuts stop at this fraction of --lr", fraction)
-    weight_decay: float = option(0.1, "AdamW weight decay (0.05 until the development protocols showed 0.1 better)", non_negative_float)
+    weight_decay: float = option(0.05, "AdamW weight decay", non_negative_float)
     average_epochs: float = option(2.0, "Validate, keep and deliver a moving average of the weights over about this many epochs "
                                    "(Polyak averaging: steadier from epoch to epoch than the weights themselves; 0: the weights themselves)",
                                    non_negative_float)  # fmt: skip
