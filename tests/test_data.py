@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hamrec.contract import ModelContract
-from hamrec.data.augment import AugmentConfig, augment_batch, channel_spread
+from hamrec.data.augment import CALIBRATION_OFFSET, AugmentConfig, augment_batch, channel_spread
 from hamrec.data.cache import RecordingCache
 from hamrec.data.datasets import DatasetError, resolve, scan
 from hamrec.data.formats import keypoints as kp
@@ -408,7 +408,7 @@ def test_sensor_calibration_moves_each_channel_by_its_own_spread():
     moved = augment_batch(glove(data), np.random.default_rng(0), on, _only(shift=1)).data - data
     per_channel = moved[:, 0, :, 0]  # (20, 2): the constant added to each channel
     np.testing.assert_allclose(moved - moved[:, :1], 0, atol=1e-3)  # constant over time
-    assert (np.abs(per_channel) <= spread + 1e-3).all() and (np.abs(per_channel).max(axis=0) > 0.4 * spread).all()
+    assert (np.abs(per_channel) <= CALIBRATION_OFFSET * spread + 1e-3).all() and (np.abs(per_channel).max(axis=0) > 0.6 * CALIBRATION_OFFSET * spread).all()
     # a hand at rest (constant channel) still gets calibration offsets in units of the training set's spread
     rest = np.concatenate([data, np.full((50, 1, 1), 3.0, np.float32)], axis=1)
     other = SignSequence(rest + 1, np.ones((50, 3), bool), 25, "auslan_glove", ["a", "b", "c"])
@@ -418,7 +418,7 @@ def test_sensor_calibration_moves_each_channel_by_its_own_spread():
     own = augment_batch(glove(rest), np.random.default_rng(0), on, _only(shift=1)).data[:, :, 2, 0]
     assert (own == 3.0).all()  # its own spread is 0
     shifted = augment_batch(glove(rest), np.random.default_rng(0), on, _only(shift=1), spread=train_spread).data[:, :, 2, 0]
-    assert (shifted.std(axis=1) < 1e-5).all() and (np.abs(shifted[:, 0] - 3.0) <= 0.5 + 1e-6).all() and (shifted[:, 0] != 3.0).all()
+    assert (shifted.std(axis=1) < 1e-5).all() and (np.abs(shifted[:, 0] - 3.0) <= CALIBRATION_OFFSET * 0.5 + 1e-6).all() and (shifted[:, 0] != 3.0).all()
     scaled = augment_batch(glove(data), np.random.default_rng(0), on, _only(gain=1)).data
     np.testing.assert_allclose(scaled.mean(axis=1), np.repeat(data.mean(axis=0)[None], 20, 0), atol=1e-3)  # about the mean
     ratio = scaled.std(axis=1)[:, :, 0] / spread
