@@ -13,6 +13,13 @@ Settings are chosen here, never on ``bench/vs_minirocket.py``'s folds:
 - dgs11-dev: one 80/20 stratified split with fold seed 1 (the benchmark's folds use fold seed 0).
 One training session makes the shift between days as hard as it gets on Auslan.
 
+``--drift K ...`` also scores every model of an Auslan protocol, hamrec's and MiniRocket's, on its
+test session under a simulated calibration drift: one offset per channel for the whole session,
+K x the channel's spread over the training sessions x a standard normal draw (8 draws per K; the
+finger-bend channels clipped to [0, 1] as the glove reports them). Between the real sessions a
+channel's mean moves by up to 1.7 spreads; other days may move further. hamrec's models are scored
+through :class:`hamrec.inference.predict.Recognizer`, the API ``inference_hamnosys.py`` uses.
+
 ``--mirrored-test`` also scores every hamrec model of a keypoint protocol on mirror images of its
 test recordings (x reflected in the image, left and right points swapped: the same signs by a
 signer of the other handedness), written as ``.pose`` files and evaluated by
@@ -88,6 +95,51 @@ def mirrored_top1(model: Path, mirrored_dir: Path) -> float:
     return json.loads(out.stdout)["top1"]
 
 
+DRIFT_DRAWS = 8
+
+
+def drifted(test: list, train: list, levels: list[float]) -> dict[float, list[list]]:
+    """Auslan test recordings under simulated calibration drifts: level -> one list of recordings per draw (level 0: as recorded)."""
+    from dataclasses import replace
+
+    from hamrec.data.formats.auslan import CHANNELS
+
+    spread = np.concatenate([s.data[:, :, 0] for s in train]).std(axis=0)  # (22,)
+    bends = [i for i, c in enumerate(CHANNELS) if c.split("_")[1] in ("thumb", "fore", "middle", "ring", "little")]
+    out = {}
+    for level in [0.0, *levels]:
+        out[level] = []
+        for draw in range(DRIFT_DRAWS if level else 1):
+            offset = np.random.default_rng(draw).standard_normal(len(spread)) * spread * level
+            seqs = []
+            for s in test:
+                x = s.data[:, :, 0] + offset
+                x[:, bends] = np.clip(x[:, bends], 0, 1)
+                seqs.append(replace(s, data=x[:, :, None].astype(np.float32)))
+            out[level].append(seqs)
+    return out
+
+
+def drift_top1(predict, drift: dict[float, list[list]], labels: list[str]) -> dict[str, float]:
+    """level -> mean top-1 over the draws; ``predict`` maps recordings to predicted labels."""
+    return {f"{level:g}": float(np.mean([np.mean(np.asarray(predict(seqs)) == np.asarray(labels)) for seqs in draws])) for level, draws in drift.items()}
+
+
+def hamrec_predict(model: Path):
+    from hamrec.inference.predict import Recognizer
+
+    rec = Recognizer.load(model)
+    return lambda seqs: [rec.classes[i] for i in rec.probabilities(seqs).argmax(axis=1)]
+
+
+def minirocket_predict(train, seed: int, to_array):
+    from aeon.classification.convolution_based import MiniRocketClassifier
+
+    clf = MiniRocketClassifier(random_state=seed, n_jobs=1)
+    clf.fit(np.stack([to_array(s, 64) for s, _ in train]), np.array([label for _, label in train]))
+    return lambda seqs: clf.predict(np.stack([to_array(s, 64) for s in seqs]))
+
+
 def run_hamrec(root: Path, given, n_all: int, test_groups, seed: int, flags: list[str], work: Path, mirrored_dir: Path | None = None) -> dict:
     # a subset is given as a folder of links; the whole dataset as itself (dgs11's groups are the files' own paths)
     data = root if len(given) == n_all else link_tree([Path(s.path) for s in given], root, work / "data" / root.name)
@@ -104,7 +156,7 @@ def run_hamrec(root: Path, given, n_all: int, test_groups, seed: int, flags: lis
     wall = time.perf_counter() - t0
     final = json.loads((model_dir / "training_summary.json").read_text())["final"]
     mirrored = {"mirrored_top1": mirrored_top1(model_dir / "best_model.keras", mirrored_dir)} if mirrored_dir else {}
-    return {"top1": final["top1"], "count": final["count"], "wall_s": wall, **mirrored}
+    return {"top1": final["top1"], "count": final["count"], "wall_s": wall, "model": model_dir / "best_model.keras", **mirrored}
 
 
 def main() -> None:
@@ -116,6 +168,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--only", nargs="*", default=None, help="run only these protocols")
     ap.add_argument("--json", default=None, help="also write every result here")
+    ap.add_argument("--drift", type=float, nargs="*", default=[], metavar="K",
+                    help="Auslan protocols: also score every model under simulated calibration drifts of K channel spreads (e.g. 1 1.5 2)")
     ap.add_argument("--mirrored-test", action="store_true", help="also score hamrec on mirror images of the test recordings (keypoint protocols)")
     args = ap.parse_args()
     variants = dict(v.split("=", 1) for v in (args.variant or ["default="]))
@@ -135,15 +189,22 @@ def main() -> None:
             mirrored = Path(tempfile.mkdtemp(prefix="hamrec-mirrored-"))
             for s in test:
                 mirror_pose_file(Path(s.path), mirrored / s.label / Path(s.path).name)
+        drift = drifted([idx.sequences[s.path] for s in test], [idx.sequences[s.path] for s in train], args.drift) if args.drift and to_array is glove_channels else None
         for seed in args.seeds:
             runs = {"MiniRocket": lambda: run_minirocket(arrays(train), arrays(test), len(ids), seed)}
             for v, flags in variants.items():
                 runs[v] = lambda flags=flags: run_hamrec(root, given, len(idx.samples), test_groups, seed, flags.split(),
                                                          Path(tempfile.mkdtemp(prefix="hamrec-dev-")), mirrored)  # fmt: skip
             for system, fn in runs.items():
-                r = {"protocol": name, "system": system, "seed": seed, **{k: v for k, v in fn().items() if k in ("top1", "count", "wall_s", "mirrored_top1")}}
+                got = fn()
+                r = {"protocol": name, "system": system, "seed": seed, **{k: v for k, v in got.items() if k in ("top1", "count", "wall_s", "mirrored_top1")}}
+                if drift:
+                    labels = [s.label for s in test]
+                    predict = hamrec_predict(got["model"]) if "model" in got else minirocket_predict([(idx.sequences[s.path], s.label) for s in train], seed, to_array)
+                    r["drift_top1"] = drift_top1(predict, drift, labels)
                 results.append(r)
                 m = f"  mirrored top-1 {r['mirrored_top1']:.3f}" if "mirrored_top1" in r else ""
+                m += "  drifted: " + ", ".join(f"{k} spreads {v:.3f}" for k, v in r["drift_top1"].items() if k != "0") if "drift_top1" in r else ""
                 print(f"{name:<10} {system:<14} seed {seed}  test {r['count']:4d}  top-1 {r['top1']:.3f}{m}  {r['wall_s']:6.1f} s", flush=True)
                 if args.json:
                     Path(args.json).write_text(json.dumps(results, indent=1))
@@ -155,6 +216,16 @@ def main() -> None:
         cells = [[r["top1"] for r in results if r["system"] == system and r["protocol"] == p] for p in protos]
         each = " | ".join(f"{statistics.mean(c):.1%} ({', '.join(f'{x:.1%}' for x in c)})" for c in cells)
         print(f"| {system} | {each} | {statistics.mean(x for c in cells for x in c):.1%} |")
+    levels = list(dict.fromkeys(k for r in results for k in r.get("drift_top1", {})))
+    if levels:
+        print("\nMean top-1 under simulated calibration drift (channel spreads):\n")
+        print("| protocol | system | " + " | ".join(levels) + " |")
+        print("| --- | --- |" + " --- |" * len(levels))
+        for p in protos:
+            for system in systems:
+                runs = [r["drift_top1"] for r in results if r["protocol"] == p and r["system"] == system and "drift_top1" in r]
+                if runs:
+                    print(f"| {p} | {system} | " + " | ".join(f"{statistics.mean(d[k] for d in runs):.1%}" for k in levels) + " |")
 
 
 if __name__ == "__main__":
