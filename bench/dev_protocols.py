@@ -17,8 +17,10 @@ One training session makes the shift between days as hard as it gets on Auslan.
 test session under a simulated calibration drift: one offset per channel for the whole session,
 K x the channel's spread over the training sessions x a standard normal draw (8 draws per K; the
 finger-bend channels clipped to [0, 1] as the glove reports them). Between the real sessions a
-channel's mean moves by up to 1.7 spreads; other days may move further. hamrec's models are scored
-through :class:`hamrec.inference.predict.Recognizer`, the API ``inference_hamnosys.py`` uses.
+channel's mean moves by up to 1.7 spreads; other days may move further. ``--gain-drift S ...`` does
+the same with a gain per channel about its training mean, a log-normal factor of sigma S (between
+the real sessions a channel's spread changes by a log-ratio of up to 0.44). hamrec's models are
+scored through :class:`hamrec.inference.predict.Recognizer`, the API ``inference_hamnosys.py`` uses.
 
 ``--mirrored-test`` also scores every hamrec model of a keypoint protocol on mirror images of its
 test recordings (x reflected in the image, left and right points swapped: the same signs by a
@@ -98,31 +100,38 @@ def mirrored_top1(model: Path, mirrored_dir: Path) -> float:
 DRIFT_DRAWS = 8
 
 
-def drifted(test: list, train: list, levels: list[float]) -> dict[float, list[list]]:
-    """Auslan test recordings under simulated calibration drifts: level -> one list of recordings per draw (level 0: as recorded)."""
+def drifted(test: list, train: list, offsets: list[float], gains: list[float] = ()) -> dict[str, list[list]]:
+    """Auslan test recordings under simulated calibration drifts, one list of recordings per draw:
+    "0" as recorded, "K" with offsets of K spreads, "gain S" with gains of log-sigma S."""
     from dataclasses import replace
 
     from hamrec.data.formats.auslan import CHANNELS
 
-    spread = np.concatenate([s.data[:, :, 0] for s in train]).std(axis=0)  # (22,)
+    values = np.concatenate([s.data[:, :, 0] for s in train])
+    mean, spread = values.mean(axis=0), values.std(axis=0)  # (22,) each
     bends = [i for i, c in enumerate(CHANNELS) if c.split("_")[1] in ("thumb", "fore", "middle", "ring", "little")]
+    changes = {"0": [lambda x: x]}
+    for k in offsets:
+        changes[f"{k:g}"] = [lambda x, d=np.random.default_rng(draw).standard_normal(len(spread)) * spread * k: x + d for draw in range(DRIFT_DRAWS)]
+    for sigma in gains:
+        changes[f"gain {sigma:g}"] = [lambda x, g=np.exp(np.random.default_rng(100 + draw).standard_normal(len(spread)) * sigma): mean + (x - mean) * g
+                                      for draw in range(DRIFT_DRAWS)]  # fmt: skip
     out = {}
-    for level in [0.0, *levels]:
+    for level, draws in changes.items():
         out[level] = []
-        for draw in range(DRIFT_DRAWS if level else 1):
-            offset = np.random.default_rng(draw).standard_normal(len(spread)) * spread * level
+        for change in draws:
             seqs = []
             for s in test:
-                x = s.data[:, :, 0] + offset
+                x = change(s.data[:, :, 0])
                 x[:, bends] = np.clip(x[:, bends], 0, 1)
                 seqs.append(replace(s, data=x[:, :, None].astype(np.float32)))
             out[level].append(seqs)
     return out
 
 
-def drift_top1(predict, drift: dict[float, list[list]], labels: list[str]) -> dict[str, float]:
+def drift_top1(predict, drift: dict[str, list[list]], labels: list[str]) -> dict[str, float]:
     """level -> mean top-1 over the draws; ``predict`` maps recordings to predicted labels."""
-    return {f"{level:g}": float(np.mean([np.mean(np.asarray(predict(seqs)) == np.asarray(labels)) for seqs in draws])) for level, draws in drift.items()}
+    return {level: float(np.mean([np.mean(np.asarray(predict(seqs)) == np.asarray(labels)) for seqs in draws])) for level, draws in drift.items()}
 
 
 def hamrec_predict(model: Path):
@@ -170,6 +179,8 @@ def main() -> None:
     ap.add_argument("--json", default=None, help="also write every result here")
     ap.add_argument("--drift", type=float, nargs="*", default=[], metavar="K",
                     help="Auslan protocols: also score every model under simulated calibration drifts of K channel spreads (e.g. 1 1.5 2)")
+    ap.add_argument("--gain-drift", type=float, nargs="*", default=[], metavar="S",
+                    help="Auslan protocols: also score every model under simulated gain drifts, a log-normal factor of sigma S per channel (e.g. 0.2 0.4)")
     ap.add_argument("--mirrored-test", action="store_true", help="also score hamrec on mirror images of the test recordings (keypoint protocols)")
     args = ap.parse_args()
     variants = dict(v.split("=", 1) for v in (args.variant or ["default="]))
@@ -189,7 +200,7 @@ def main() -> None:
             mirrored = Path(tempfile.mkdtemp(prefix="hamrec-mirrored-"))
             for s in test:
                 mirror_pose_file(Path(s.path), mirrored / s.label / Path(s.path).name)
-        drift = drifted([idx.sequences[s.path] for s in test], [idx.sequences[s.path] for s in train], args.drift) if args.drift and to_array is glove_channels else None
+        drift = drifted([idx.sequences[s.path] for s in test], [idx.sequences[s.path] for s in train], args.drift, args.gain_drift) if (args.drift or args.gain_drift) and to_array is glove_channels else None
         for seed in args.seeds:
             runs = {"MiniRocket": lambda: run_minirocket(arrays(train), arrays(test), len(ids), seed)}
             for v, flags in variants.items():
@@ -204,7 +215,7 @@ def main() -> None:
                     r["drift_top1"] = drift_top1(predict, drift, labels)
                 results.append(r)
                 m = f"  mirrored top-1 {r['mirrored_top1']:.3f}" if "mirrored_top1" in r else ""
-                m += "  drifted: " + ", ".join(f"{k} spreads {v:.3f}" for k, v in r["drift_top1"].items() if k != "0") if "drift_top1" in r else ""
+                m += "  drifted: " + ", ".join(f"{k if k.startswith('gain') else k + ' spreads'} {v:.3f}" for k, v in r["drift_top1"].items() if k != "0") if "drift_top1" in r else ""
                 print(f"{name:<10} {system:<14} seed {seed}  test {r['count']:4d}  top-1 {r['top1']:.3f}{m}  {r['wall_s']:6.1f} s", flush=True)
                 if args.json:
                     Path(args.json).write_text(json.dumps(results, indent=1))
@@ -218,7 +229,7 @@ def main() -> None:
         print(f"| {system} | {each} | {statistics.mean(x for c in cells for x in c):.1%} |")
     levels = list(dict.fromkeys(k for r in results for k in r.get("drift_top1", {})))
     if levels:
-        print("\nMean top-1 under simulated calibration drift (channel spreads):\n")
+        print("\nMean top-1 under simulated calibration drift (offsets in channel spreads; gains as log-sigma):\n")
         print("| protocol | system | " + " | ".join(levels) + " |")
         print("| --- | --- |" + " --- |" * len(levels))
         for p in protos:
