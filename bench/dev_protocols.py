@@ -43,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from vs_minirocket import ROOT, glove_channels, hands_from_face, link_tree, load, run_minirocket  # bench/vs_minirocket.py
+from vs_minirocket import ROOT, fit_minirocket, glove_channels, hands_from_face, link_tree, load, run_minirocket  # bench/vs_minirocket.py
 
 import numpy as np  # noqa: E402
 
@@ -141,12 +141,10 @@ def hamrec_predict(model: Path):
     return lambda seqs: [rec.classes[i] for i in rec.probabilities(seqs).argmax(axis=1)]
 
 
-def minirocket_predict(train, seed: int, to_array):
-    from aeon.classification.convolution_based import MiniRocketClassifier
-
-    clf = MiniRocketClassifier(random_state=seed, n_jobs=1)
-    clf.fit(np.stack([to_array(s, 64) for s, _ in train]), np.array([label for _, label in train]))
-    return lambda seqs: clf.predict(np.stack([to_array(s, 64) for s in seqs]))
+def minirocket_predict(train: tuple[np.ndarray, np.ndarray], seed: int, to_array, classes: list[str]):
+    """MiniRocket fitted as the protocol's own MiniRocket run is (``train``: its arrays and class ids), predicting class names."""
+    clf = fit_minirocket(train, seed)
+    return lambda seqs: [classes[i] for i in clf.predict(np.stack([to_array(s, 64) for s in seqs]))]
 
 
 def run_hamrec(root: Path, given, n_all: int, test_groups, seed: int, flags: list[str], work: Path, mirrored_dir: Path | None = None) -> dict:
@@ -201,6 +199,7 @@ def main() -> None:
             for s in test:
                 mirror_pose_file(Path(s.path), mirrored / s.label / Path(s.path).name)
         drift = drifted([idx.sequences[s.path] for s in test], [idx.sequences[s.path] for s in train], args.drift, args.gain_drift) if (args.drift or args.gain_drift) and to_array is glove_channels else None
+        labels = [s.label for s in test]
         for seed in args.seeds:
             runs = {"MiniRocket": lambda: run_minirocket(arrays(train), arrays(test), len(ids), seed)}
             for v, flags in variants.items():
@@ -210,8 +209,7 @@ def main() -> None:
                 got = fn()
                 r = {"protocol": name, "system": system, "seed": seed, **{k: v for k, v in got.items() if k in ("top1", "count", "wall_s", "mirrored_top1")}}
                 if drift:
-                    labels = [s.label for s in test]
-                    predict = hamrec_predict(got["model"]) if "model" in got else minirocket_predict([(idx.sequences[s.path], s.label) for s in train], seed, to_array)
+                    predict = hamrec_predict(got["model"]) if "model" in got else minirocket_predict(arrays(train), seed, to_array, idx.classes)
                     r["drift_top1"] = drift_top1(predict, drift, labels)
                 results.append(r)
                 m = f"  mirrored top-1 {r['mirrored_top1']:.3f}" if "mirrored_top1" in r else ""

@@ -98,13 +98,17 @@ def peer_result(raw: np.ndarray, classes: np.ndarray, y: np.ndarray, n_classes: 
     return {"top1": topk(scores, y, 1), "top3": topk(scores, y, 3), "count": len(y), "wall_s": wall, "latency_ms": lat * 1000}
 
 
-def run_minirocket(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray], n_classes: int, seed: int) -> dict:
-    """aeon's MiniRocketClassifier on (N, channels, length) arrays."""
+def fit_minirocket(train: tuple[np.ndarray, np.ndarray], seed: int):
+    """aeon's MiniRocketClassifier (one job) fitted on (N, channels, length) arrays and (N,) class ids."""
     from aeon.classification.convolution_based import MiniRocketClassifier
 
+    return MiniRocketClassifier(random_state=seed, n_jobs=1).fit(*train)
+
+
+def run_minirocket(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray], n_classes: int, seed: int) -> dict:
+    """aeon's MiniRocketClassifier on (N, channels, length) arrays."""
     t0 = time.perf_counter()
-    clf = MiniRocketClassifier(random_state=seed, n_jobs=1)
-    clf.fit(*train)
+    clf = fit_minirocket(train, seed)
     wall = time.perf_counter() - t0
     x, y = test
     # rank every class by the ridge classifier's decision function, for top-3
