@@ -22,6 +22,11 @@ the same with a gain per channel about its training mean, a log-normal factor of
 the real sessions a channel's spread changes by a log-ratio of up to 0.44). hamrec's models are
 scored through :class:`hamrec.inference.predict.Recognizer`, the API ``inference_hamnosys.py`` uses.
 
+``--camera-drift`` does the like for keypoint protocols: every model is also scored on its test
+recordings as other webcams would see them (:func:`camera_drifted`: the signer nearer or farther
+and elsewhere in the frame, a camera of the other aspect ratio, a camera turned), one draw per
+recording, 8 draws.
+
 ``--mirrored-test`` also scores every hamrec model of a keypoint protocol on mirror images of its
 test recordings (x reflected in the image, left and right points swapped: the same signs by a
 signer of the other handedness), written as ``.pose`` files and evaluated by
@@ -129,6 +134,43 @@ def drifted(test: list, train: list, offsets: list[float], gains: list[float] = 
     return out
 
 
+#: keypoint protocols' camera changes, one draw per test recording (a webcam of its own): how far each goes
+CAMERA_CHANGES = ("size", "aspect", "roll", "all")
+
+
+def camera_drifted(test: list) -> dict[str, list[list]]:
+    """Keypoint test recordings as other webcams would see them, one list of recordings per draw:
+    "0" as recorded; "size": the signer nearer or farther (a scale about the recording's centre by a
+    log-normal factor of sigma 0.3) and elsewhere in the frame (a shift of up to 15 % of the frame);
+    "aspect": a camera of the other aspect ratio (x scaled by 4/3 or 3/4 about the centre: MediaPipe
+    divides x by the frame's width and y by its height); "roll": the camera turned by 10-20 degrees
+    either way; "all": the three together."""
+    from dataclasses import replace
+
+    out = {"0": [test]}
+    for level in CAMERA_CHANGES:
+        out[level] = []
+        for draw in range(DRIFT_DRAWS):
+            rng = np.random.default_rng(200 + draw)
+            seqs = []
+            for s in test:
+                xy = s.data[..., :2].astype(np.float64)  # (T, P, 2), meaningful where s.mask
+                c = xy[s.mask].mean(axis=0)  # (2,)
+                m, shift = np.eye(2), np.zeros(2)
+                if level in ("size", "all"):
+                    m, shift = m * np.exp(rng.normal(0, 0.3)), rng.uniform(-0.15, 0.15, 2)
+                if level in ("aspect", "all"):
+                    m = np.diag([rng.choice([4 / 3, 3 / 4]), 1.0]) @ m
+                if level in ("roll", "all"):
+                    a = np.deg2rad(rng.uniform(10, 20) * rng.choice([-1, 1]))
+                    m = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]) @ m
+                data = s.data.copy()
+                data[..., :2] = ((xy - c) @ m.T + c + shift).astype(np.float32)
+                seqs.append(replace(s, data=data))
+            out[level].append(seqs)
+    return out
+
+
 def drift_top1(predict, drift: dict[str, list[list]], labels: list[str]) -> dict[str, float]:
     """level -> mean top-1 over the draws; ``predict`` maps recordings to predicted labels."""
     return {level: float(np.mean([np.mean(np.asarray(predict(seqs)) == np.asarray(labels)) for seqs in draws])) for level, draws in drift.items()}
@@ -179,6 +221,8 @@ def main() -> None:
                     help="Auslan protocols: also score every model under simulated calibration drifts of K channel spreads (e.g. 1 1.5 2)")
     ap.add_argument("--gain-drift", type=float, nargs="*", default=[], metavar="S",
                     help="Auslan protocols: also score every model under simulated gain drifts, a log-normal factor of sigma S per channel (e.g. 0.2 0.4)")
+    ap.add_argument("--camera-drift", action="store_true",
+                    help="keypoint protocols: also score every model on its test recordings as other webcams would see them (size, aspect, roll)")
     ap.add_argument("--mirrored-test", action="store_true", help="also score hamrec on mirror images of the test recordings (keypoint protocols)")
     args = ap.parse_args()
     variants = dict(v.split("=", 1) for v in (args.variant or ["default="]))
@@ -199,6 +243,8 @@ def main() -> None:
             for s in test:
                 mirror_pose_file(Path(s.path), mirrored / s.label / Path(s.path).name)
         drift = drifted([idx.sequences[s.path] for s in test], [idx.sequences[s.path] for s in train], args.drift, args.gain_drift) if (args.drift or args.gain_drift) and to_array is glove_channels else None
+        if args.camera_drift and to_array is hands_from_face:
+            drift = camera_drifted([idx.sequences[s.path] for s in test])
         labels = [s.label for s in test]
         for seed in args.seeds:
             runs = {"MiniRocket": lambda: run_minirocket(arrays(train), arrays(test), len(ids), seed)}
@@ -213,7 +259,7 @@ def main() -> None:
                     r["drift_top1"] = drift_top1(predict, drift, labels)
                 results.append(r)
                 m = f"  mirrored top-1 {r['mirrored_top1']:.3f}" if "mirrored_top1" in r else ""
-                m += "  drifted: " + ", ".join(f"{k if k.startswith('gain') else k + ' spreads'} {v:.3f}" for k, v in r["drift_top1"].items() if k != "0") if "drift_top1" in r else ""
+                m += "  drifted: " + ", ".join(f"{k if not k[0].isdigit() else k + ' spreads'} {v:.3f}" for k, v in r["drift_top1"].items() if k != "0") if "drift_top1" in r else ""
                 print(f"{name:<10} {system:<14} seed {seed}  test {r['count']:4d}  top-1 {r['top1']:.3f}{m}  {r['wall_s']:6.1f} s", flush=True)
                 if args.json:
                     Path(args.json).write_text(json.dumps(results, indent=1))
@@ -227,7 +273,7 @@ def main() -> None:
         print(f"| {system} | {each} | {statistics.mean(x for c in cells for x in c):.1%} |")
     levels = list(dict.fromkeys(k for r in results for k in r.get("drift_top1", {})))
     if levels:
-        print("\nMean top-1 under simulated calibration drift (offsets in channel spreads; gains as log-sigma):\n")
+        print("\nMean top-1 under simulated drift (Auslan: offsets in channel spreads, gains as log-sigma; keypoints: other webcams):\n")
         print("| protocol | system | " + " | ".join(levels) + " |")
         print("| --- | --- |" + " --- |" * len(levels))
         for p in protos:

@@ -10,7 +10,8 @@ the split, one random version each time a sample is drawn.
 Each transform fires on a recording with its probability in :class:`AugmentConfig`; amounts
 are those of one recording on its own: rotations up to 12°, x/y scale and shear up to 10 %,
 camera shifts up to 5 % and noise of 2 % of the recording's spread per coordinate, glove
-calibration offsets up to two channel spreads (:data:`CALIBRATION_OFFSET`) and gains of a log-normal factor (σ 0.2), time
+calibration offsets up to two channel spreads (:data:`CALIBRATION_OFFSET`), gains of a log-normal factor (σ 0.2)
+and up to :data:`STUCK_SENSORS` sensors stuck for a whole recording, time
 stretched by 0.8–1.25, a crop keeping 85–100 % of the frames, 10 % of frames dropped, and one
 hand hidden for up to 30 % of the frames.
 """
@@ -34,6 +35,14 @@ from .sequence import SequenceBatch, SignSequence
 #: channel 3-12 points higher (BENCHMARKS.md, session 21).
 CALIBRATION_OFFSET = 2.0
 
+#: Sensor layouts: draws per recording of a sensor stuck for the whole recording (each with the
+#: probability ``AugmentConfig.stuck_sensor``): a glove's sensor can sit against its floor for
+#: most of a session (the right thumb reads 0 in 65-78 % of the frames of Auslan sessions 5, 6 and
+#: 8, 8-10 % in 4, 7 and 9), so no sign should hang on one sensor's motion. Three draws at 0.25
+#: scored level on the development protocols' real sessions and 2-5 points higher under a
+#: simulated drift of 1-2 spreads (BENCHMARKS.md, session 22).
+STUCK_SENSORS = 3
+
 
 @dataclass(frozen=True)
 class AugmentConfig:
@@ -43,6 +52,7 @@ class AugmentConfig:
     scale_shear: float = 0.5
     shift: float = 0.5  # keypoints: one offset per dim; sensor channels: one per channel (a calibration offset)
     gain: float = 0.5  # sensor channels only
+    stuck_sensor: float = 0.25  # sensor channels only: per draw of STUCK_SENSORS, one sensor keeps its mean level and loses its motion
     speed: float = 0.5
     temporal_crop: float = 0.5
     frame_dropout: float = 0.3
@@ -148,8 +158,8 @@ def augment_batch(batch: SequenceBatch, rng: np.random.Generator, on: np.ndarray
     keypoints only; other layouts (gloves, SMPL-X parameters, arrays) get per-channel calibration
     changes instead — offsets in units of ``spread`` (P, D) when given (:func:`channel_spread` of
     the training set: a hand at rest barely moves within one sign while its calibration still
-    shifts between sessions), else of each recording's own channel spread — and gains about
-    each channel's mean.
+    shifts between sessions), else of each recording's own channel spread — gains about
+    each channel's mean, and sensors stuck at their mean level.
     """
     n, (p, d) = len(batch), batch.data.shape[2:]
     keypoints = batch.layout == kp.LAYOUT
@@ -172,6 +182,11 @@ def augment_batch(batch: SequenceBatch, rng: np.random.Generator, on: np.ndarray
         gained = fires(cfg.gain)
         mean = np.nan_to_num(nanmean(data[gained], 1, keepdims=True))
         data[gained] = mean + (data[gained] - mean) * np.exp(rng.normal(0, 0.2, (int(gained.sum()), 1, len(seen), d))).astype(np.float32)
+        for _ in range(STUCK_SENSORS):
+            rows = np.flatnonzero(fires(cfg.stuck_sensor))
+            ch = rng.integers(0, len(seen), len(rows))
+            x = data[rows, :, ch]  # (K, T', D): one sensor of each recording drawn
+            data[rows, :, ch] = np.where(np.isnan(x), np.nan, nanmean(x, 1, keepdims=True))
         unit = _unit(data)
     noisy = np.flatnonzero(fires(cfg.noise))
     data[noisy] += rng.standard_normal((len(noisy), *data.shape[1:]), dtype=np.float32) * np.float32(0.02) * unit[noisy]
