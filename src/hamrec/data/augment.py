@@ -39,8 +39,8 @@ CALIBRATION_OFFSET = 2.0
 #: probability ``AugmentConfig.stuck_sensor``): a glove's sensor can sit against its floor for
 #: most of a session (the right thumb reads 0 in 65-78 % of the frames of Auslan sessions 5, 6 and
 #: 8, 8-10 % in 4, 7 and 9), so no sign should hang on one sensor's motion. Three draws at 0.25
-#: scored level on the development protocols' real sessions and 2-5 points higher under a
-#: simulated drift of 1-2 spreads (BENCHMARKS.md, session 22).
+#: scored level on the development protocols' real sessions (one recording fewer of 1,140) and
+#: 3-5 points higher under a simulated drift of 1.5-2 spreads (BENCHMARKS.md, session 22).
 STUCK_SENSORS = 3
 
 
