@@ -46,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from vs_minirocket import ROOT, fit_minirocket, glove_channels, hands_from_face, link_tree, load, run_minirocket  # bench/vs_minirocket.py
@@ -108,8 +109,6 @@ DRIFT_DRAWS = 8
 def drifted(test: list, train: list, offsets: list[float], gains: list[float] = ()) -> dict[str, list[list]]:
     """Auslan test recordings under simulated calibration drifts, one list of recordings per draw:
     "0" as recorded, "K" with offsets of K spreads, "gain S" with gains of log-sigma S."""
-    from dataclasses import replace
-
     from hamrec.data.formats.auslan import CHANNELS
 
     values = np.concatenate([s.data[:, :, 0] for s in train])
@@ -145,8 +144,6 @@ def camera_drifted(test: list) -> dict[str, list[list]]:
     "aspect": a camera of the other aspect ratio (x scaled by 4/3 or 3/4 about the centre: MediaPipe
     divides x by the frame's width and y by its height); "roll": the camera turned by 10-20 degrees
     either way; "all": the three together."""
-    from dataclasses import replace
-
     out = {"0": [test]}
     for level in CAMERA_CHANGES:
         out[level] = []
