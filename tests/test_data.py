@@ -428,7 +428,7 @@ def test_sensor_calibration_moves_each_channel_by_its_own_spread():
     np.testing.assert_array_equal(only_gain.data, keypoints.data)  # body geometry is scaled by scale_shear, not per channel
 
 
-def test_stuck_sensors_keep_their_level_and_lose_their_motion():
+def test_stuck_sensors_sit_at_their_floor_and_lose_their_motion():
     """Up to STUCK_SENSORS sensors of a glove recording read a constant (their lowest value) for the whole recording; the others are untouched."""
     t = np.linspace(0, 1, 30)
     data = np.stack([np.sin((k + 2) * t) + k for k in range(6)], axis=1)[:, :, None].astype(np.float32)  # (T, 6 channels, 1), all moving
