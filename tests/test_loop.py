@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,17 @@ def test_no_refit_without_a_test_split_and_a_failed_refit_keeps_the_run(tmp_path
     summary = run_loop(config(tmp_path / "b", array_dataset, refit=True), quiet, fn)
     assert [c["run"] for c in calls] == ["batch01-attempt1", "batch01-attempt1-refit"]
     assert summary["best_model"]["run_id"] == "batch01-attempt1" and summary["status"] == "finished"
+
+
+def test_weights_loaded_between_runs_raise_no_optimizer_warning(tmp_path, array_dataset):
+    """The start of a job's only class batch is saved before its optimizer has variables; loading it
+    for the refit must not print Keras' warning about optimizer variables to the user."""
+    fn, calls = scripted([ok(0.95), RunResult("refit", epochs_run=2, best_epoch=2, wall_time=0.1)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run_loop(config(tmp_path, array_dataset, refit=True), quiet, fn)
+    assert [c["run"] for c in calls] == ["batch01-attempt1", "batch01-attempt1-refit"]
+    assert not [w for w in caught if "optimizer" in str(w.message)], [str(w.message) for w in caught]
 
 
 def test_threshold_triggers_inference_and_only_expected_files_remain(tmp_path, array_dataset):

@@ -14,6 +14,7 @@ import collections
 import json
 import shutil
 import time
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -95,6 +96,15 @@ class Job:
 
         return EncodedBatches(self.index.recordings(samples), [s.label for s in samples], self.class_ids, self.contract,
                               batch_size=eval_batch_size(), multiple=batch_multiple())  # fmt: skip
+
+
+def _load_weights(model, path: Path) -> None:
+    """Load ``path``'s weights into ``model`` between runs. Every run compiles a new optimizer,
+    so the optimizer state a weights file holds (none, for the start of the first run) does not
+    matter here, and Keras' warning that it does not match the model's is noise to the user."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        model.load_weights(path)
 
 
 def prefetches(cfg: LoopConfig) -> bool:
@@ -275,7 +285,7 @@ def _calibrate_open_set(model_dir: Path, job: Job, summary: Summary, model) -> N
     val_s = job.samples("val")
     if not val_s:
         return
-    model.load_weights(model_dir / BEST)
+    _load_weights(model, model_dir / BEST)
     rec = Recognizer(model, job.contract)
     train_s = job.samples("train")
     stats = _class_statistics(rec, job, train_s)
@@ -336,7 +346,7 @@ def _attempt(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model
 
     best_path = model_dir / BEST
     if best_path.is_file():
-        model.load_weights(best_path)  # continue from the best weights so far
+        _load_weights(model, best_path)  # continue from the best weights so far
     last = len(seen) == len(job.index.classes)
     if last:  # where a refit of this run would start from
         model.save_weights(_start_weights(model_dir, run_id))
@@ -428,7 +438,7 @@ def _refit(cfg: LoopConfig, model_dir: Path, job: Job, summary: Summary, model, 
     run_id = f"{chosen['run_id']}-refit"
     rates = refit_schedule(model_dir / chosen["csv"], chosen["best_epoch"])
     samples = job.samples("train") + job.samples("val")
-    model.load_weights(start)
+    _load_weights(model, start)
     keras.utils.set_random_seed(chosen["seed"])
     reseed(model, chosen["seed"])
     save = replace(job.contract, classes_trained=job.index.classes, info={**job.contract.info, "trained_on": ["train", "val"]}).save
