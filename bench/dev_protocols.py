@@ -11,6 +11,9 @@ Settings are chosen here, never on ``bench/vs_minirocket.py``'s folds:
   and validates on the other (its default rule); MiniRocket trains on both.
 - auslan-B: sessions tctodd7-9, test tctodd8.
 - dgs11-dev: one 80/20 stratified split with fold seed 1 (the benchmark's folds use fold seed 0).
+- dgs11-arrays (only with ``--only dgs11-arrays``): the same split, each recording's hands
+  relative to the nose saved as a NumPy array of points (:func:`keypoint_arrays`), as a user who
+  extracted keypoints themselves would bring them; MiniRocket sees the same values as on dgs11-dev.
 One training session makes the shift between days as hard as it gets on Auslan.
 
 ``--drift K ...`` also scores every model of an Auslan protocol, hamrec's and MiniRocket's, on its
@@ -49,13 +52,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from vs_minirocket import ROOT, fit_minirocket, glove_channels, hands_from_face, link_tree, load, run_minirocket  # bench/vs_minirocket.py
+from vs_minirocket import ROOT, fit_minirocket, glove_channels, hands_from_face, link_tree, load, resample, run_minirocket  # bench/vs_minirocket.py
 
 import numpy as np  # noqa: E402
 
 
-def protocols(auslan: str, dgs: str):
-    """(name, data root, files given, test groups, to-array) per protocol."""
+def protocols(auslan: str, dgs: str, only=None):
+    """(name, data root, files given, test groups, to-array) per protocol; dgs11-arrays only when asked for by ``only``."""
     if auslan:
         idx = load(auslan)
         for name, sessions, test in (("auslan-A", ("tctodd4", "tctodd5", "tctodd6"), "tctodd6"), ("auslan-B", ("tctodd7", "tctodd8", "tctodd9"), "tctodd8")):
@@ -67,6 +70,31 @@ def protocols(auslan: str, dgs: str):
         idx = load(dgs)
         _, te = next(StratifiedKFold(5, shuffle=True, random_state=1).split(np.zeros(len(idx.samples)), [s.label for s in idx.samples]))
         yield "dgs11-dev", Path(dgs), idx, idx.samples, sorted({idx.samples[i].group for i in te}), hands_from_face
+        if only and "dgs11-arrays" in only:
+            root = keypoint_arrays(idx, Path(tempfile.mkdtemp(prefix="hamrec-dgs-arrays-")))
+            arr = load(str(root))
+            stems = {Path(idx.samples[i].path).stem for i in te}
+            yield "dgs11-arrays", root, arr, arr.samples, sorted({s.group for s in arr.samples if Path(s.path).stem in stems}), array_channels
+
+
+def keypoint_arrays(idx, out: Path) -> Path:
+    """dgs11 as a user's own NumPy arrays: each recording's two hands (42 points x 3) minus the nose,
+    NaN where unseen, written as ``out/<label>/<name>.npy`` — what MiniRocket sees on dgs11-dev
+    (:func:`hands_from_face`), and what hamrec reads as an array of points of unknown meaning."""
+    from hamrec.data.formats import keypoints as kp
+
+    for s in idx.samples:
+        seq = idx.sequences[s.path]
+        data = np.where(seq.mask[..., None], seq.data, np.nan)
+        hands = np.concatenate([data[:, kp.LEFT_HAND], data[:, kp.RIGHT_HAND]], axis=1) - data[:, kp.INDEX["NOSE"]][:, None]
+        (out / s.label).mkdir(parents=True, exist_ok=True)
+        np.save(out / s.label / (Path(s.path).stem + ".npy"), hands.astype(np.float32))
+    return out
+
+
+def array_channels(seq, length: int) -> np.ndarray:
+    """An array of points: (points x dims channels, length), missing as 0 (as :func:`hands_from_face`)."""
+    return np.nan_to_num(resample(seq.data.reshape(len(seq.data), -1), length)).T
 
 
 def mirror_pose_file(src: Path, dst: Path) -> None:
@@ -224,7 +252,7 @@ def main() -> None:
     args = ap.parse_args()
     variants = dict(v.split("=", 1) for v in (args.variant or ["default="]))
     results = []
-    for name, root, idx, given, test_groups, to_array in protocols(args.auslan, args.dgs):
+    for name, root, idx, given, test_groups, to_array in protocols(args.auslan, args.dgs, args.only):
         if args.only and name not in args.only:
             continue
         ids = {c: i for i, c in enumerate(idx.classes)}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import collections
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from hamrec.contract import ModelContract
-from hamrec.data.augment import CALIBRATION_OFFSET, STUCK_SENSORS, AugmentConfig, augment_batch, channel_spread
+from hamrec.data.augment import CALIBRATION_OFFSET, STUCK_SENSORS, AugmentConfig, augment_batch, calibrates, channel_spread
 from hamrec.data.cache import RecordingCache
 from hamrec.data.datasets import DatasetError, resolve, scan
 from hamrec.data.formats import keypoints as kp
@@ -444,6 +445,23 @@ def test_stuck_sensors_sit_at_their_floor_and_lose_their_motion():
     assert 0.5 < stuck[on].any(axis=1).mean() < 0.66
     keypoints = _keypoint_batch(4)
     np.testing.assert_array_equal(augment_batch(keypoints, np.random.default_rng(1), np.ones(4, bool), _only(stuck_sensor=1)).data, keypoints.data)
+
+
+def test_arrays_of_points_keep_their_shape_and_arrays_of_channels_are_calibrated():
+    """A NumPy array of points (T, P, D >= 2) gets no per-channel calibration changes, which would tear
+    its shape apart; an array of channels (T, F) does, as a glove does."""
+    rng = np.random.default_rng(0)
+    n, on = 8, np.ones(8, bool)
+    points = SequenceBatch(rng.normal(size=(n, 20, 5, 3)).astype(np.float32), np.ones((n, 20, 5), bool), np.full(n, 20), "array", [f"p{i}" for i in range(5)])
+    channels = replace(points, data=points.data[..., :1].copy(), points=[f"ch{i}" for i in range(5)])
+    calibration = _only(shift=1, gain=1, stuck_sensor=1)
+    np.testing.assert_array_equal(augment_batch(points, np.random.default_rng(1), on, calibration).data, points.data)
+    moved = augment_batch(channels, np.random.default_rng(1), on, calibration).data
+    assert not np.allclose(moved, channels.data)
+    assert [calibrates(*k) for k in (("array", 3), ("array", 1), ("auslan_glove", 1), ("smplx", 3), (kp.LAYOUT, 3))] == [False, True, True, True, False]
+    seqs = [SignSequence(points.data[i], points.mask[i], 25, "array", points.points) for i in range(2)]
+    contract = ModelContract([], {}, FeatureSpec("array", 5, 3, seq_len=8), Normalizer([0] * 45, [1] * 45))
+    assert AugmentedSampler(seqs, ["x", "y"], {"x": 0, "y": 1}, contract, augment_factor=1).spread is None
 
 
 def test_sampler_offsets_glove_channels_in_training_set_units():

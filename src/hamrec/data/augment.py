@@ -14,6 +14,14 @@ calibration offsets up to two channel spreads (:data:`CALIBRATION_OFFSET`), gain
 and up to :data:`STUCK_SENSORS` sensors stuck at their floor for a whole recording, time
 stretched by 0.8–1.25, a crop keeping 85–100 % of the frames, 10 % of frames dropped, and one
 hand hidden for up to 30 % of the frames.
+
+Calibration changes (offsets, gains, stuck sensors) model independent sensors: they apply to
+gloves, SMPL-X parameters and NumPy arrays of channels, (T, F). A NumPy array of points,
+(T, P, D ≥ 2) — keypoints a user extracted themselves — gets time changes and noise only: moving
+each coordinate of each point on its own tears the shape the points make apart, and hamrec does
+not know which of its dims are x and y to move the points as a camera would. On dgs11's hands
+saved as such arrays, calibration changes cost 3-5 of 179 test recordings per seed (BENCHMARKS.md,
+session 24).
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..nanstats import RunningStats, nanmean, nanstd
-from .formats import keypoints as kp
+from .formats import arrays, keypoints as kp
 from .sequence import SequenceBatch, SignSequence
 
 
@@ -70,6 +78,12 @@ def _unit(data: np.ndarray) -> np.ndarray:
     on another scale than x and y, and standardised features would magnify noise sized by x and y on it."""
     u = nanstd(data, (1, 2))[:, None, None, :]
     return np.where(np.isfinite(u) & (u > 0), u, 1.0).astype(np.float32)
+
+
+def calibrates(layout: str, dims: int) -> bool:
+    """Whether recordings of ``layout`` with ``dims`` values per point get calibration changes:
+    every layout but keypoints and NumPy arrays of points (module docstring)."""
+    return layout != kp.LAYOUT and not (layout == arrays.LAYOUT and dims > 1)
 
 
 def channel_spread(seqs: Sequence[SignSequence], chunk: int = 256) -> np.ndarray:
@@ -158,14 +172,15 @@ def augment_batch(batch: SequenceBatch, rng: np.random.Generator, on: np.ndarray
     """A new random version of the recordings ``on`` ((N,) bool) of ``batch``; the others stay as they are.
 
     Time changes apply to every layout. Spatial transforms that need body geometry apply to
-    keypoints only; other layouts (gloves, SMPL-X parameters, arrays) get per-channel calibration
-    changes instead — offsets in units of ``spread`` (P, D) when given (:func:`channel_spread` of
+    keypoints only; the layouts of sensors (:func:`calibrates`: gloves, SMPL-X parameters, arrays
+    of channels) get per-channel calibration changes instead — offsets in units of ``spread`` (P, D) when given (:func:`channel_spread` of
     the training set: a hand at rest barely moves within one sign while its calibration still
     shifts between sessions), else of each recording's own channel spread — gains about
     each channel's mean, and sensors stuck at their lowest reading.
     """
     n, (p, d) = len(batch), batch.data.shape[2:]
     keypoints = batch.layout == kp.LAYOUT
+    sensors = calibrates(batch.layout, d)
     seen = np.flatnonzero(batch.mask.any(axis=(0, 1)))  # the points seen anywhere in the batch (often not the face): the rest stay NaN
     if keypoints:
         seen = np.union1d(seen, kp.MIRRORED[seen])  # with their mirror images, so that a mirror image stays inside
@@ -179,7 +194,7 @@ def augment_batch(batch: SequenceBatch, rng: np.random.Generator, on: np.ndarray
         data += rng.uniform(-0.05, 0.05, (n, 1, 1, d)).astype(np.float32) * unit * fires(cfg.shift)[:, None, None, None]
         data = _mirror(data, fires(cfg.mirror), seen)
         data[_hide_hand(lengths, rng, fires(cfg.mask_part), p)[:, :, seen]] = np.nan
-    else:
+    elif sensors:
         own = np.nan_to_num(nanstd(data, 1))[:, None]  # (N, 1, P, D) each channel's spread over time, 0 where never seen
         data += rng.uniform(-CALIBRATION_OFFSET, CALIBRATION_OFFSET, (n, 1, len(seen), d)).astype(np.float32) * (own if spread is None else spread[seen]) * fires(cfg.shift)[:, None, None, None]
         gained = fires(cfg.gain)
@@ -190,6 +205,8 @@ def augment_batch(batch: SequenceBatch, rng: np.random.Generator, on: np.ndarray
             ch = rng.integers(0, len(seen), len(rows))
             x = data[rows, :, ch]  # (K, T', D): one sensor of each recording drawn
             data[rows, :, ch] = np.where(np.isnan(x), np.nan, np.fmin.reduce(x, axis=1, keepdims=True))  # nanmin, quiet where never seen
+        unit = _unit(data)
+    else:
         unit = _unit(data)
     noisy = np.flatnonzero(fires(cfg.noise))
     data[noisy] += rng.standard_normal((len(noisy), *data.shape[1:]), dtype=np.float32) * np.float32(0.02) * unit[noisy]

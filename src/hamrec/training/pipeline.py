@@ -16,8 +16,7 @@ import keras
 import numpy as np
 
 from ..contract import ModelContract
-from ..data.augment import AugmentConfig, augment_batch, channel_spread
-from ..data.formats import keypoints as kp
+from ..data.augment import AugmentConfig, augment_batch, calibrates, channel_spread
 from ..data.sequence import SequenceBatch, SignSequence
 from ..model.builder import CLASSES, HEAD
 
@@ -114,9 +113,9 @@ class AugmentedSampler(keras.utils.PyDataset):
         # focal-loss alpha per class from class frequencies: N / (K n_c), mean 1 over recordings. With
         # balanced drawing every class is already seen equally often, so alpha is 1 for all.
         self.alpha = None if balance else {c: len(labels) / (len(counts) * n) for c, n in counts.items()}
-        # units of the per-channel calibration offsets for sensor layouts (keypoints, or no augmentation: not needed)
+        # units of the per-channel calibration offsets for sensor layouts (keypoints, arrays of points, or no augmentation: not needed)
         augments = augment_cfg is not None and self.p_augment > 0
-        self.spread = channel_spread(seqs) if augments and contract.spec.layout != kp.LAYOUT else None
+        self.spread = channel_spread(seqs) if augments and calibrates(contract.spec.layout, contract.spec.dims) else None
         self.epoch = 0
         self.prefetch = prefetch
         self._ahead: tuple[tuple[int, int], Future] | None = None  # ((epoch, i), the batch being drawn)
