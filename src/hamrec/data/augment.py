@@ -173,10 +173,11 @@ def augment_batch(batch: SequenceBatch, rng: np.random.Generator, on: np.ndarray
 
     Time changes apply to every layout. Spatial transforms that need body geometry apply to
     keypoints only; the layouts of sensors (:func:`calibrates`: gloves, SMPL-X parameters, arrays
-    of channels) get per-channel calibration changes instead — offsets in units of ``spread`` (P, D) when given (:func:`channel_spread` of
-    the training set: a hand at rest barely moves within one sign while its calibration still
-    shifts between sessions), else of each recording's own channel spread — gains about
-    each channel's mean, and sensors stuck at their lowest reading.
+    of channels) get per-channel calibration changes instead — offsets in units of ``spread``
+    (P, D) when given (:func:`channel_spread` of the training set: a hand at rest barely moves
+    within one sign while its calibration still shifts between sessions), else of each
+    recording's own channel spread — gains about each channel's mean, and sensors stuck at their
+    lowest reading. Arrays of points get neither, only time changes and noise.
     """
     n, (p, d) = len(batch), batch.data.shape[2:]
     keypoints = batch.layout == kp.LAYOUT
