@@ -52,7 +52,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from vs_minirocket import ROOT, fit_minirocket, glove_channels, hands_from_face, link_tree, load, resample, run_minirocket  # bench/vs_minirocket.py
+from vs_minirocket import ROOT, fit_minirocket, glove_channels, hands_from_face, hands_minus_nose, link_tree, load, point_channels, run_minirocket  # bench/vs_minirocket.py
 
 import numpy as np  # noqa: E402
 
@@ -81,20 +81,15 @@ def keypoint_arrays(idx, out: Path) -> Path:
     """dgs11 as a user's own NumPy arrays: each recording's two hands (42 points x 3) minus the nose,
     NaN where unseen, written as ``out/<label>/<name>.npy`` — what MiniRocket sees on dgs11-dev
     (:func:`hands_from_face`), and what hamrec reads as an array of points of unknown meaning."""
-    from hamrec.data.formats import keypoints as kp
-
     for s in idx.samples:
-        seq = idx.sequences[s.path]
-        data = np.where(seq.mask[..., None], seq.data, np.nan)
-        hands = np.concatenate([data[:, kp.LEFT_HAND], data[:, kp.RIGHT_HAND]], axis=1) - data[:, kp.INDEX["NOSE"]][:, None]
         (out / s.label).mkdir(parents=True, exist_ok=True)
-        np.save(out / s.label / (Path(s.path).stem + ".npy"), hands.astype(np.float32))
+        np.save(out / s.label / (Path(s.path).stem + ".npy"), hands_minus_nose(idx.sequences[s.path]).astype(np.float32))
     return out
 
 
 def array_channels(seq, length: int) -> np.ndarray:
-    """An array of points: (points x dims channels, length), missing as 0 (as :func:`hands_from_face`)."""
-    return np.nan_to_num(resample(seq.data.reshape(len(seq.data), -1), length)).T
+    """An array of points, as MiniRocket reads it: (points x dims channels, length), missing as 0 (as :func:`hands_from_face`)."""
+    return point_channels(seq.data, length)
 
 
 def mirror_pose_file(src: Path, dst: Path) -> None:

@@ -143,14 +143,22 @@ def glove_channels(seq, length: int) -> np.ndarray:
     return resample(seq.data[:, :, 0], length).T
 
 
-def hands_from_face(seq, length: int) -> np.ndarray:
-    """Keypoints: (126 channels, length) hand points minus the face centre (nose), missing as 0."""
+def hands_minus_nose(seq) -> np.ndarray:
+    """Keypoints -> (T, 42, 3) both hands' points minus the face centre (nose), NaN where unseen."""
     from hamrec.data.formats import keypoints as kp
 
     data = np.where(seq.mask[..., None], seq.data, np.nan)  # (T, P, 3)
-    nose = data[:, kp.INDEX["NOSE"]]
-    hands = np.concatenate([data[:, kp.LEFT_HAND], data[:, kp.RIGHT_HAND]], axis=1) - nose[:, None]  # (T, 42, 3)
-    return np.nan_to_num(resample(hands.reshape(len(data), -1), length)).T
+    return np.concatenate([data[:, kp.LEFT_HAND], data[:, kp.RIGHT_HAND]], axis=1) - data[:, kp.INDEX["NOSE"]][:, None]
+
+
+def point_channels(points: np.ndarray, length: int) -> np.ndarray:
+    """(T, P, D) points -> (P x D channels, length), missing as 0."""
+    return np.nan_to_num(resample(points.reshape(len(points), -1), length)).T
+
+
+def hands_from_face(seq, length: int) -> np.ndarray:
+    """Keypoints: (126 channels, length) hand points minus the face centre (nose), missing as 0."""
+    return point_channels(hands_minus_nose(seq), length)
 
 
 def load(path: str):

@@ -181,7 +181,6 @@ def augment_batch(batch: SequenceBatch, rng: np.random.Generator, on: np.ndarray
     """
     n, (p, d) = len(batch), batch.data.shape[2:]
     keypoints = batch.layout == kp.LAYOUT
-    sensors = calibrates(batch.layout, d)
     seen = np.flatnonzero(batch.mask.any(axis=(0, 1)))  # the points seen anywhere in the batch (often not the face): the rest stay NaN
     if keypoints:
         seen = np.union1d(seen, kp.MIRRORED[seen])  # with their mirror images, so that a mirror image stays inside
@@ -195,7 +194,7 @@ def augment_batch(batch: SequenceBatch, rng: np.random.Generator, on: np.ndarray
         data += rng.uniform(-0.05, 0.05, (n, 1, 1, d)).astype(np.float32) * unit * fires(cfg.shift)[:, None, None, None]
         data = _mirror(data, fires(cfg.mirror), seen)
         data[_hide_hand(lengths, rng, fires(cfg.mask_part), p)[:, :, seen]] = np.nan
-    elif sensors:
+    elif calibrates(batch.layout, d):
         own = np.nan_to_num(nanstd(data, 1))[:, None]  # (N, 1, P, D) each channel's spread over time, 0 where never seen
         data += rng.uniform(-CALIBRATION_OFFSET, CALIBRATION_OFFSET, (n, 1, len(seen), d)).astype(np.float32) * (own if spread is None else spread[seen]) * fires(cfg.shift)[:, None, None, None]
         gained = fires(cfg.gain)
@@ -206,9 +205,8 @@ def augment_batch(batch: SequenceBatch, rng: np.random.Generator, on: np.ndarray
             ch = rng.integers(0, len(seen), len(rows))
             x = data[rows, :, ch]  # (K, T', D): one sensor of each recording drawn
             data[rows, :, ch] = np.where(np.isnan(x), np.nan, np.fmin.reduce(x, axis=1, keepdims=True))  # nanmin, quiet where never seen
-        unit = _unit(data)
-    else:
-        unit = _unit(data)
+    if not keypoints:
+        unit = _unit(data)  # after any calibration changes (keypoints: before the shift, above)
     noisy = np.flatnonzero(fires(cfg.noise))
     data[noisy] += rng.standard_normal((len(noisy), *data.shape[1:]), dtype=np.float32) * np.float32(0.02) * unit[noisy]
     out = np.full((n, data.shape[1], p, d), np.nan, np.float32)
