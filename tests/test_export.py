@@ -175,3 +175,27 @@ def test_without_the_train_extra_the_commands_say_what_to_install(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("keras", "torch") else real(name, *a))
     with pytest.raises(ImportError, match=r'torch, keras not installed\): pip install "hamrec\[train\]"'):
         backend.require_train_extra("hamrec train")
+
+
+def test_on_jax_training_needs_no_torch(monkeypatch):
+    """KERAS_BACKEND=jax runs the whole job without torch (a GPU cluster saves its multi-GB download);
+    the check asks for the backend in use, and on torch points to JAX where JAX is there."""
+    import importlib.util
+
+    from hamrec import backend
+
+    real = importlib.util.find_spec
+    absent: set[str] = set()
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in absent else real(name, *a))
+    absent |= {"torch"}
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    backend.require_train_extra("hamrec train")  # jax, keras and the rest are installed by the test extra
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    with pytest.raises(ImportError, match=r'needs the train extra \(torch not installed\): pip install "hamrec\[train\]" \(or, with JAX installed, run on it: KERAS_BACKEND=jax\)'):
+        backend.require_train_extra("hamrec train")
+    absent |= {"jax"}
+    with pytest.raises(ImportError, match=r'\[train\]"$'):
+        backend.require_train_extra("hamrec train")
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    with pytest.raises(ImportError, match=r'needs the jax extra \(jax not installed\): pip install "hamrec\[jax\]"$'):
+        backend.require_train_extra("hamrec train")

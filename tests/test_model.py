@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -111,6 +112,46 @@ def test_a_model_of_another_schema_is_refused_with_what_to_do(tmp_path):
         ModelContract.from_dict({**d, "format": "hamrec-model/99"}, "m.keras")
     with pytest.raises(ValueError, match=r"m.keras has no normalizer in its hamrec.json"):
         ModelContract.from_dict({k: v for k, v in d.items() if k != "normalizer"}, "m.keras")
+
+
+def test_a_model_from_a_newer_keras_is_refused_with_what_to_do(tmp_path):
+    """A model saved by a newer Keras than this environment's (trained on Python 3.11+, loaded on 3.10,
+    where Keras stops at 3.12) fails inside Keras; the error says which versions and what to do."""
+    import zipfile
+
+    contract_for(["a", "b"], 2).save(build_model(4, 2, 2, TINY), tmp_path / "m.keras")
+
+    def archive(version: str) -> Path:
+        """m.keras as a Keras ``version`` would write it, with an option this Keras does not know in one layer."""
+        with zipfile.ZipFile(tmp_path / "m.keras") as z:
+            entries = {n: z.read(n) for n in z.namelist()}
+        config = json.loads(entries["config.json"])
+        layers = [c for c in _dicts(config) if c.get("class_name") == "Dense"]
+        layers[0]["config"]["option_from_the_future"] = None
+        entries["config.json"] = json.dumps(config).encode()
+        entries["metadata.json"] = json.dumps({**json.loads(entries["metadata.json"]), "keras_version": version}).encode()
+        out = tmp_path / f"keras-{version}.keras"
+        with zipfile.ZipFile(out, "w") as z:
+            for name, data in entries.items():
+                z.writestr(name, data)
+        return out
+
+    with pytest.raises(ValueError, match=r"saved by Keras 99\.0\.0, and this environment's Keras .* cannot read it "
+                                         r"\(.*option_from_the_future.*\); expected Keras 99\.0\.0 or newer.*hamrec\.runtime"):  # fmt: skip
+        ModelContract.load(archive("99.0.0"))
+    with pytest.raises(Exception) as same:  # the same damage from this very version is not a version problem: Keras' own error
+        ModelContract.load(archive(keras.__version__))
+    assert "saved by Keras" not in str(same.value)
+
+
+def _dicts(x):
+    """Every dict nested in ``x`` (JSON-like)."""
+    if isinstance(x, dict):
+        yield x
+        x = list(x.values())
+    if isinstance(x, list):
+        for v in x:
+            yield from _dicts(v)
 
 
 def test_read_errors_name_the_file(tmp_path):

@@ -10,18 +10,30 @@ from __future__ import annotations
 import importlib.util
 import os
 
-#: what training, evaluation and the .keras models need beyond the core (the train extra)
-TRAIN_PACKAGES = {"torch": "torch", "keras": "keras", "matplotlib": "matplotlib", "sklearn": "scikit-learn", "filelock": "filelock"}
+#: what training, evaluation and the .keras models need beyond the core, whichever backend runs Keras
+TRAIN_PACKAGES = {"keras": "keras", "matplotlib": "matplotlib", "sklearn": "scikit-learn", "filelock": "filelock"}
+
+#: Keras backend -> (its module, the extra that installs it with TRAIN_PACKAGES). torch is the
+#: default; on JAX (``KERAS_BACKEND=jax``) the whole job runs without torch, which on a GPU
+#: cluster is a download of several GB saved.
+BACKEND_EXTRAS = {"torch": ("torch", "train"), "jax": ("jax", "jax")}
 
 
 def require_train_extra(what: str) -> None:
     """Raise ImportError naming the missing packages and the install command when the train extra is absent.
 
     The core install (``pip install hamrec``) reads recordings and runs exported models only.
+    Which backend package is needed follows ``KERAS_BACKEND`` (torch when unset).
     """
-    missing = [pkg for module, pkg in TRAIN_PACKAGES.items() if importlib.util.find_spec(module) is None]
+    backend = os.environ.get("KERAS_BACKEND", "torch")
+    module, extra = BACKEND_EXTRAS.get(backend, (None, "train"))
+    needed = {module: module, **TRAIN_PACKAGES} if module else TRAIN_PACKAGES
+    missing = [pkg for name, pkg in needed.items() if importlib.util.find_spec(name) is None]
     if missing:
-        raise ImportError(f'{what} needs the train extra ({", ".join(missing)} not installed): pip install "hamrec[train]"')
+        hint = ""
+        if backend == "torch" and "torch" in missing and importlib.util.find_spec("jax") is not None:
+            hint = " (or, with JAX installed, run on it: KERAS_BACKEND=jax)"
+        raise ImportError(f'{what} needs the {extra} extra ({", ".join(missing)} not installed): pip install "hamrec[{extra}]"{hint}')
 
 
 def configure(gpu: bool = False) -> None:

@@ -11,6 +11,7 @@ the model do, and import it only then.
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,4 +125,35 @@ class ModelContract:
 
         from .model import layers  # noqa: F401  (registers the custom layers)
 
-        return keras.saving.load_model(path, compile=False), contract
+        try:
+            return keras.saving.load_model(path, compile=False), contract
+        except Exception as e:
+            saved = _saved_by(path)
+            if saved is None or _release(saved) <= _release(keras.__version__):
+                raise
+            cause = e
+            while cause.__cause__ or cause.__context__:
+                cause = cause.__cause__ or cause.__context__
+            raise ValueError(f"--model-path: {path} was saved by Keras {saved}, and this environment's Keras {keras.__version__} cannot read it "
+                             f"({str(cause).splitlines()[0][:160]}); expected Keras {saved} or newer: pip install -U \"keras>={saved}\" "
+                             "(on Python 3.10 Keras stops at 3.12), or export the model where it was trained (hamrec export) "
+                             "and run the export with python -m hamrec.runtime, which needs neither Keras nor torch") from e  # fmt: skip
+
+
+def _saved_by(path: str | Path) -> str | None:
+    """The Keras version that wrote the ``.keras`` archive at ``path`` (its ``metadata.json``), or None.
+
+    Keras reads models written by older versions but not always by newer ones: 3.12 refuses the
+    ``quantization_config`` that 3.15 writes into every Dense layer. On Python 3.10 Keras stops at
+    3.12, so a model trained on Python 3.11+ and loaded on 3.10 meets exactly that.
+    """
+    try:
+        with zipfile.ZipFile(path) as z:
+            return json.loads(z.read("metadata.json")).get("keras_version")
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """'3.15.1' (or '3.16.0.dev2026') -> (3, 15, 1): the numbers that order releases."""
+    return tuple(int(n) for n in re.findall(r"\d+", version)[:3])
