@@ -24,7 +24,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                    "model's phonological heads: a data.json like hamnosys2motion's (type_name, hamnosys) or a CSV with columns gloss,hamnosys")  # fmt: skip
     p.add_argument("--top-k", type=positive_int, default=3, help="Candidates to show per recording")
     p.add_argument("--json", action="store_true", help="Print one JSON document instead of text")
-    p.add_argument("--output-dir", help="Where metrics.json, plots and index.html go (default: the model's visualizations/)")
+    p.add_argument("--output-dir", help="Where metrics.json, plots and index.html go (None: the model's visualizations/)")
     p.add_argument("--visualize", action=argparse.BooleanOptionalAction, default=False, help="Draw plots and write index.html")
     p.add_argument("--samples", type=positive_int, default=4, help="Sample recordings drawn in the report")
     return p

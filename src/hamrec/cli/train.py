@@ -11,8 +11,8 @@ from ..training.config import add_options, from_args
 
 EPILOG = """
 An epoch is one class-balanced pass over the training recordings. --augment-factor F makes the
-stream look like README_TRAINING.md's F-fold augmented set (1 original : F augmented versions), each
-version drawn fresh, so F changes what the model sees, not how long an epoch takes.
+stream look like the F-fold augmented set of the description hamrec implements (1 original : F
+augmented versions), each version drawn fresh, so F changes what the model sees, not how long an epoch takes.
 
 --include-datasets takes names under --data-root ({known}) or paths; without it, {default}
 when present under --data-root, else the built-in synthetic signs.
@@ -21,7 +21,8 @@ when present under --data-root, else the built-in synthetic signs.
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description="Train a sign recognizer unattended: class batches, early stopping, "
-                                "restarts, consolidation, then inference once top-1 reaches the threshold.", epilog=EPILOG,
+                                "restarts until top-1 reaches the threshold, a refit, then evaluation and inference on the "
+                                "held-out split.", epilog=EPILOG,
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)  # fmt: skip
     add_options(p)
     return p

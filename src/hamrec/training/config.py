@@ -34,7 +34,8 @@ class LoopConfig:
                                                "datasets found under --data-root, else the built-in synthetic signs",
                                                nargs="+", metavar="NAME_OR_PATH")  # fmt: skip
     log_file: str = option("training_log.txt", "File to save training logs")
-    restart: bool = option(True, "Restart a stalled run from its best weights with a changed learning rate (--no-restart: one run per class batch)")
+    restart: bool = option(True, "Restart a stalled run from its best weights with half the learning rate of the run before "
+                           "(--no-restart: one run per class batch)")
     run_inference: bool = option(True, "Run inference and draw the results on the held-out split after training")
     gpu: bool = option(False, "Use a GPU if available")
     distribute: bool = option(False, "Data-parallel training over every device Keras sees (keras.distribution.DataParallel; needs "
@@ -77,9 +78,9 @@ class LoopConfig:
     min_length: int = option(2, "Skip recordings with fewer frames", positive_int)
     focal_gamma: float = option(0.0, "Focal loss gamma (0 = cross-entropy; 2 = the usual focal loss)", non_negative_float)
     label_smoothing: float = option(0.1, "Label smoothing", non_negative_float)
-    parameter_weight: float = option(0.2, "When the labels carry HamNoSys: the model also learns each sign's handshape, finger direction, "
-                                     "palm, location, movement, symmetry and repetition, each head's loss weighted this much against the "
-                                     "classes' (0: no such heads)", non_negative_float)  # fmt: skip
+    parameter_weight: float = option(0.2, "When the labels carry HamNoSys: the model also learns each sign's handshape, the non-dominant "
+                                     "hand's shape, finger direction, palm, location, movement, symmetry and repetition, each head's "
+                                     "loss weighted this much against the classes' (0: no such heads)", non_negative_float)  # fmt: skip
     parameter_pathways: bool = option(True, "Keypoints, with the HamNoSys heads: the handshape, finger-direction and palm heads read only each "
                                       "hand relative to its wrist, and the location head only the positions, each group through a small "
                                       "pathway of its own, so that they carry over to signs never trained on (--no-parameter-pathways: "
@@ -91,7 +92,7 @@ class LoopConfig:
     test_groups: tuple[str, ...] = option((), "Groups (signers/sessions, e.g. tctodd9) held out for testing", nargs="+", metavar="GROUP")
     val_groups: tuple[str, ...] = option((), "Groups held out for validation", nargs="+", metavar="GROUP")
     cache_dir: str | None = field(default_factory=lambda: str(default_cache_dir()),
-                                  metadata={"help": "Where read recordings are cached (default ~/.cache/hamrec/recordings)"})  # fmt: skip
+                                  metadata={"help": "Where read recordings are cached"})  # fmt: skip
     stream: bool = option(True, "Keep the recordings in a store on disk (MODEL_DIR/.resume/store) and read each batch from it, so memory "
                           "does not grow with the dataset (--no-stream: hold them all in memory)")  # fmt: skip
     fresh: bool = option(False, "Discard an earlier training in --model-dir instead of resuming it", action="store_true")
@@ -120,6 +121,8 @@ def add_options(parser: argparse.ArgumentParser, cls=LoopConfig) -> None:
         kw = {"help": meta.pop("help"), "dest": f.name}
         kind = meta.pop("type", None)
         default = f.default if f.default is not dataclasses.MISSING else None
+        if f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()  # shown by --help as what it is here (the cache folder)
         if isinstance(default, bool) and "action" not in meta:
             kw["action"] = argparse.BooleanOptionalAction
         elif kind is not None:

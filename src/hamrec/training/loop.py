@@ -2,7 +2,7 @@
 
 Reads the data once, splits it by group, cuts the label space into class batches and trains
 batch after batch — each batch adds its classes and rehearses the earlier ones, starting from
-the best weights so far — restarting stalled runs with a changed learning rate, keeping only
+the best weights so far — restarting stalled runs with half the learning rate, keeping only
 ``best_model.keras`` and ``latest_model.keras``, and moving to inference once top-1 reaches
 the threshold. Every decision comes from structured run results, and everything needed to
 continue after a crash is on disk, so the same command resumes.
