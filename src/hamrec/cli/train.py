@@ -12,7 +12,8 @@ from ..training.config import add_options, from_args
 EPILOG = """
 An epoch is one class-balanced pass over the training recordings. --augment-factor F makes the
 stream look like the F-fold augmented set of the description hamrec implements (1 original : F
-augmented versions), each version drawn fresh, so F changes what the model sees, not how long an epoch takes.
+augmented versions), each version drawn fresh, so F changes what the model sees, not how long an
+epoch takes.
 
 --include-datasets takes names under --data-root ({known}) or paths; without it, {default}
 when present under --data-root, else the built-in synthetic signs.
