@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,16 +57,24 @@ def test_empty_folder(tmp_path):
 
 def test_bad_files_are_skipped_and_listed(array_dataset):
     np.save(array_dataset / "s0" / "c0_0.npy", np.full((10, 4), np.nan))  # all missing
-    (array_dataset / "s1" / "c1_1.npy").write_bytes(b"garbage")  # corrupt
+    (array_dataset / "s1" / "c1_1.npy").write_bytes(b"garbage")  # corrupt: no .npy header (NumPy would take it for a pickle)
+    good = (array_dataset / "s1" / "c1_2.npy").read_bytes()
+    (array_dataset / "s1" / "c1_2.npy").write_bytes(good[: len(good) // 2])  # truncated
+    np.save(array_dataset / "s2" / "c2_0.npy", np.array([[object()] * 4] * 10))  # Python objects
+    np.save(array_dataset / "s2" / "c2_1.npy", np.zeros((10, 7)))  # one recording of another width among (T, 4) arrays
     with open(array_dataset / "manifest.csv", "a") as f:
         f.write("s9/missing.npy,sign0,,,signer9\ns0/c0_1.npy,,,,signer0\n")
     idx = build_index([str(array_dataset)], "unused", RecordingCache(None), log=quiet)
     reasons = {s["file"].split("tiny/")[-1]: s["reason"] for s in idx.skipped}
     assert "every value is missing" in reasons["s0/c0_0.npy"]
-    assert "cannot read as array" in reasons["s1/c1_1.npy"]
+    assert "not a NumPy .npy file" in reasons["s1/c1_1.npy"] and "expected a .npy of numbers" in reasons["s1/c1_1.npy"]
+    assert "cannot read as array" in reasons["s1/c1_2.npy"] and "expected a NumPy .npy of numbers" in reasons["s1/c1_2.npy"]
+    assert "Python objects" in reasons["s2/c2_0.npy"] and "allow_pickle" not in reasons["s2/c2_0.npy"]
+    assert "7 points x 1 dims; expected layout 'array' with 4 points x 1 dims" in reasons["s2/c2_1.npy"]
     assert "file not found" in reasons["s9/missing.npy"]
     assert any("no label" in r for r in reasons.values())
-    assert len(idx.samples) == 36 - 2
+    assert len(idx.samples) == 36 - 5 and idx.layout == ("array", 4, 1)
+    assert "s2/c2_1.npy" not in idx.sequences
 
 
 def test_mixed_layouts_are_refused(tmp_path, array_dataset):
@@ -74,6 +83,35 @@ def test_mixed_layouts_are_refused(tmp_path, array_dataset):
     np.savez(other / "a-1.npz", data=np.ones((10, 51, 3)), layout="keypoints")
     with pytest.raises(DatasetError, match=r"cannot be trained together.*layout '(keypoints|array)'.*layout '(keypoints|array)'"):
         build_index([str(array_dataset), str(other)], "unused", RecordingCache(None), log=quiet)
+
+
+def test_an_odd_layout_read_first_is_skipped_and_the_store_keeps_the_others(tmp_path, array_dataset):
+    from hamrec.data.store import StoreWriter
+
+    np.save(array_dataset / "s0" / "c0_0.npy", np.zeros((10, 7), np.float32))  # the first recording read: the store took its shape
+    idx = build_index([str(array_dataset)], "unused", RecordingCache(None), log=quiet, store=StoreWriter(tmp_path / "store"))
+    assert [s["file"].split("tiny/")[-1] for s in idx.skipped] == ["s0/c0_0.npy"] and "like the other 35 recordings" in idx.skipped[0]["reason"]
+    assert idx.layout == ("array", 4, 1) and len(idx.samples) == 35
+    assert all(idx.sequences[s.path].data.shape[1:] == (4, 1) for s in idx.samples)
+
+
+def test_a_dataset_without_a_majority_layout_is_refused_naming_a_file_of_each(tmp_path):
+    for i in range(2):
+        np.save(tmp_path / f"a-{i}.npy", np.zeros((10, 4)))
+        np.save(tmp_path / f"b-{i}.npy", np.zeros((10, 7)))
+    with pytest.raises(DatasetError, match=r"mixes recordings of different layouts.*2 of layout 'array' with 4 points.*a-0\.npy.*2 of layout 'array' with 7 points.*b-0\.npy"):
+        build_index([str(tmp_path)], "unused", RecordingCache(None), log=quiet)
+
+
+def test_files_that_are_not_recordings_are_listed_not_dropped_unseen(tmp_path):
+    for i in range(2):
+        np.save(tmp_path / f"a-{i}.npy", np.zeros((10, 4)))
+    (tmp_path / "a-2.csv").write_text("1,2,3\n")
+    (tmp_path / "README.md").write_text("about")
+    (tmp_path / ".DS_Store").write_bytes(b"")
+    samples, skipped = scan("x", tmp_path)
+    assert len(samples) == 2
+    assert [Path(s["file"]).name for s in skipped] == ["a-2.csv"] and "not a recording format hamrec reads (.csv)" in skipped[0]["reason"]
 
 
 def test_split_keeps_groups_apart_and_is_deterministic(array_dataset):
@@ -93,8 +131,10 @@ def test_explicit_groups(array_dataset):
     split = make_split(idx.samples, 0, test_groups=["signer3"], val_groups=["signer2"])
     assert {s.group for s in idx.samples if split[s.path] == "test"} == {"signer3"}
     assert {s.group for s in idx.samples if split[s.path] == "val"} == {"signer2"}
-    with pytest.raises(ValueError, match=r"--test-groups: \['signer7'\] not found"):
+    with pytest.raises(ValueError, match=r"--test-groups: \['signer7'\] not found; groups in the data: signer0, signer1, signer2, signer3$"):
         make_split(idx.samples, 0, test_groups=["signer7"])
+    with pytest.raises(ValueError, match=r"--val-groups and --test-groups both name \['signer2'\]"):
+        make_split(idx.samples, 0, test_groups=["signer2", "signer3"], val_groups=["signer2"])
 
 
 def test_per_file_groups_are_stratified(tmp_path):

@@ -139,6 +139,35 @@ def test_mismatched_model_path_errors(tmp_path):
     assert out.returncode == 2 and "is not a hamrec .keras model" in out.stderr
 
 
+def test_a_damaged_model_or_a_wrong_folder_is_a_clear_error_naming_it(trained, tmp_path, capsys):
+    import zipfile
+
+    from hamrec.cli.infer import main
+
+    model_path, data, _ = trained
+    truncated, bad_json = tmp_path / "truncated.keras", tmp_path / "bad_json.keras"
+    with zipfile.ZipFile(model_path) as src, zipfile.ZipFile(truncated, "w") as a, zipfile.ZipFile(bad_json, "w") as b:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            a.writestr(item.filename, body[: len(body) // 2] if item.filename.endswith(".h5") else body)
+            b.writestr(item.filename, b"{not json" if item.filename == "hamrec.json" else body)
+    recording = str(next(data.rglob("*.npy")))
+    expected = {truncated: "Keras cannot load the model inside", bad_json: "its hamrec.json is not valid JSON", tmp_path: "is a folder without a model.onnx"}
+    for path, message in expected.items():
+        assert main(["--model-path", str(path), "--input", recording]) == 2
+        err = capsys.readouterr().err
+        assert f"--model-path: {path}" in err and message in err and "expected a best_model.keras written by hamrec" in err and "Traceback" not in err
+
+
+def test_evaluating_a_folder_where_nothing_can_be_read_is_an_error_not_zero_percent(trained, tmp_path):
+    model_path, _, _ = trained
+    other = tmp_path / "other"
+    (other / "sign0").mkdir(parents=True)
+    np.save(other / "sign0" / "a.npy", np.zeros((20, 9), np.float32))  # another width than the model's 4 channels
+    with pytest.raises(DatasetError, match=r"none of its 1 recordings could be evaluated.*a\.npy.*expected recordings of 'array'"):
+        evaluate_dir(Recognizer.load(model_path), other)
+
+
 @pytest.mark.slow
 def test_auslan_model_evaluated_on_a_held_out_session(tmp_path):
     """Train on two real sessions (validate on a third), evaluate with --data-dir on a session it never saw."""

@@ -100,6 +100,19 @@ def test_lines_go_to_the_console_the_log_file_and_the_run_log(tmp_path, array_da
     assert not logging.getLogger("hamrec.training").handlers  # nothing left attached after the job
 
 
+def test_skipped_files_are_named_on_the_console_and_one_class_is_refused(tmp_path, array_dataset):
+    from hamrec.data.datasets import DatasetError
+
+    (array_dataset / "s1" / "c1_1.npy").write_bytes(b"garbage")
+    lines = []
+    run_loop(config(tmp_path, array_dataset), lines.append, scripted([ok(0.95)])[0])
+    assert any(line.startswith(f"skipped {array_dataset / 's1' / 'c1_1.npy'}: not a NumPy .npy file") for line in lines)
+    assert any(line.startswith("1 skipped in all") and "skipped_files.json" in line for line in lines)
+    one = write_array_dataset(tmp_path / "one", classes=1)
+    with pytest.raises(DatasetError, match=r"only one class \(sign0\) has training recordings in the data .*expected at least 2 classes"):
+        run_loop(config(tmp_path / "b", one), quiet, scripted([])[0])
+
+
 def test_no_restart_runs_once_per_batch(tmp_path, array_dataset):
     fn, calls = scripted([ok(0.3)])
     summary = run_loop(config(tmp_path, array_dataset, restart=False), quiet, fn)

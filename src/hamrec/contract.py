@@ -89,13 +89,21 @@ class ModelContract:
         Raises:
             ValueError: no such file, not a ``.keras`` archive written by hamrec, or another schema.
         """
+        expected = "expected a best_model.keras written by hamrec"
+        if Path(path).is_dir():
+            raise ValueError(f"--model-path: {path} is a folder without a model.onnx, so neither a .keras model nor a hamrec export; "
+                             f"{expected}, or a folder written by hamrec export")  # fmt: skip
         try:
             with zipfile.ZipFile(path) as z:
                 d = json.loads(z.read(METADATA_NAME))
         except FileNotFoundError:
             raise ValueError(f"--model-path: {path} does not exist") from None
         except (zipfile.BadZipFile, KeyError) as e:
-            raise ValueError(f"--model-path: {path} is not a hamrec .keras model ({e}); expected a best_model.keras written by hamrec") from e
+            raise ValueError(f"--model-path: {path} is not a hamrec .keras model ({e}); {expected}") from e
+        except json.JSONDecodeError as e:
+            raise ValueError(f"--model-path: {path}: its {METADATA_NAME} is not valid JSON ({e}); the file is damaged; {expected}") from e
+        except OSError as e:  # unreadable (permissions) or damaged inside the archive
+            raise ValueError(f"--model-path: {path} cannot be read ({type(e).__name__}: {e}); {expected}") from e
         return cls.from_dict(d, str(path))
 
     def save(self, model, path: str | Path) -> None:
@@ -128,12 +136,14 @@ class ModelContract:
         try:
             return keras.saving.load_model(path, compile=False), contract
         except Exception as e:
-            saved = _saved_by(path)
-            if saved is None or _release(saved) <= _release(keras.__version__):
-                raise
             cause = e
             while cause.__cause__ or cause.__context__:
                 cause = cause.__cause__ or cause.__context__
+            saved = _saved_by(path)
+            if saved is None or _release(saved) <= _release(keras.__version__):
+                raise ValueError(f"--model-path: {path}: Keras cannot load the model inside ({type(cause).__name__}: "
+                                 f"{str(cause).splitlines()[0][:160] if str(cause) else 'no message'}); the file may be truncated or damaged; "
+                                 "expected a best_model.keras written by hamrec (latest_model.keras in the same folder is the other copy)") from e  # fmt: skip
             raise ValueError(f"--model-path: {path} was saved by Keras {saved}, and this environment's Keras {keras.__version__} cannot read it "
                              f"({str(cause).splitlines()[0][:160]}); expected Keras {saved} or newer: pip install -U \"keras>={saved}\" "
                              "(on Python 3.10 Keras stops at 3.12), or export the model where it was trained (hamrec export) "

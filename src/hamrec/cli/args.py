@@ -41,7 +41,7 @@ def fraction(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"got {text!r}; expected a fraction such as 0.9") from None
     if not 0 < v <= 1:
-        raise argparse.ArgumentTypeError(f"got {v}; expected a fraction above 0 and at most 1 (e.g. 0.9 for 90%%)")
+        raise argparse.ArgumentTypeError(f"got {v}; expected a fraction above 0 and at most 1 (e.g. 0.9 for 90%)")
     return v
 
 

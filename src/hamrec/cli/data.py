@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
 
 def from_video(args) -> int:
     """0 when every video was converted (or already was), 1 when some were skipped, 2 when none could be."""
+    from ..data.datasets import skipped_line
     from ..data.formats.video import VideoSupportMissing, convert
 
     try:
@@ -101,7 +102,7 @@ def from_video(args) -> int:
         return 2
     print(f"{len(report['written'])} written, {len(report['existing'])} already there, {len(report['skipped'])} skipped -> {args.out}")
     for s in report["skipped"]:
-        print(f"  skipped {s['file']}: {s['reason']}")
+        print(f"  skipped {skipped_line(s)}")
     if not report["written"] and not report["existing"]:
         return 2
     return 1 if report["skipped"] else 0

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = build_parser(prog).parse_args(argv)
     model_path = Path(args.model_path)
     out_dir = Path(args.output_dir) if args.output_dir else (model_path if model_path.is_dir() else model_path.parent) / VIS
-    from ..data.datasets import DatasetError
+    from ..data.datasets import DatasetError, skipped_line
 
     try:
         load = loader(model_path)
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
             print(f"by notation, among the {lx['entries']} signs of the lexicon: {lx['count']} recordings of its signs"
                   + (f" — top-1 {lx['top1']:.1%}, top-5 {lx['top5']:.1%} (chance {lx['chance_top5']:.1%})" if lx["count"] else ""))
         for s in metrics["skipped"]:
-            print(f"  skipped {s['file']}: {s['reason']}")
+            print(f"  skipped {skipped_line(s)}")
         print(f"metrics: {out_dir / 'metrics.json'}" + (f"\nreport: {page}" if page else ""))
     return 0
 
@@ -136,7 +136,7 @@ def print_results(results: list[dict], labels: dict) -> None:
     """The text form of :meth:`~hamrec.inference.predict.Recognizer.recognise_files`' results (also the runtime's)."""
     for r in results:
         if "error" in r:
-            print(f"{r['file']}: ERROR {r['error']}")
+            print(f"{r['file']}: ERROR {r['error'].removeprefix(r['file'] + ': ')}")
             continue
         seen = r.get("hands_seen")
         print(f"{r['file']}:" + (f"  (hands seen in {seen['left']:.0%} / {seen['right']:.0%} of frames, left / right)" if seen else ""))

@@ -41,6 +41,8 @@ KNOWN_DATASETS = {
 #: what the seed trained on when nothing is named
 SEED_DEFAULT_DATASETS = ["hamnosys2motion", "wlasl_pkls_cropFalse_defult_shape"]
 MANIFEST_NAMES = ("manifest.csv", "manifest.json")
+#: files a dataset folder may hold besides recordings, read for labels or meant for people: not listed as skipped
+METADATA_FILES = {"data.json", "pjm_left_videos.json", "WLASL_v0.3.json", "README.md", "README.txt", "README", "LICENSE", "LICENSE.txt"}
 _NUMBERED = re.compile(r"^(?P<label>.+)-(?P<n>\d+)\.\w+$")  # <label>-<n>.<ext>
 
 
@@ -69,6 +71,11 @@ class Sample:
     gloss: str | None = None
     hamnosys: str | None = None
     label_from: str = ""
+
+
+def skipped_line(item: dict) -> str:
+    """``file: reason`` for a skipped entry, the file named once (a reader's reason often starts with it)."""
+    return f"{item['file']}: {item['reason'].removeprefix(item['file'] + ': ')}"
 
 
 def resolve(name_or_path: str, data_root: str | Path) -> tuple[str, Path]:
@@ -110,20 +117,26 @@ def scan(name: str, folder: Path) -> tuple[list[Sample], list[dict]]:
     for m in MANIFEST_NAMES:
         if (folder / m).is_file():
             return scan_manifest(name, folder / m)
-    files = sorted(
-        Path(d) / f for d, _, names in os.walk(folder, followlinks=True) for f in names if Path(f).suffix.lower() in SUFFIXES
-    )  # os.walk, unlike Path.rglob here, follows symlinked folders
+    every = sorted(Path(d) / f for d, _, names in os.walk(folder, followlinks=True) for f in names)  # os.walk, unlike Path.rglob here, follows symlinked folders
+    files = [p for p in every if p.suffix.lower() in SUFFIXES]
     if not files:
         raise DatasetError(
             f"dataset {name!r} at {folder}: no recordings found; expected files ending in {sorted(SUFFIXES)} "
             f"or a {' / '.join(MANIFEST_NAMES)}"
         )
+    # anything else is listed, not dropped unseen: a recording in a format hamrec does not read is a file the user expected to count
+    other = [{"file": str(p), "reason": f"not a recording format hamrec reads ({p.suffix or 'no suffix'}); expected one of {sorted(SUFFIXES)}"}
+             for p in every if p.suffix.lower() not in SUFFIXES and p.name not in METADATA_FILES
+             and not any(part.startswith(".") for part in p.relative_to(folder).parts)]  # hidden files and folders: the system's, not the user's  # fmt: skip
     if all(p.suffix == ".pkl" for p in files):
         if (folder / "data.json").is_file():
-            return _scan_hamnosys_lexicon(name, folder, files, folder / "data.json")
+            found, skipped = _scan_hamnosys_lexicon(name, folder, files, folder / "data.json")
+            return found, skipped + other
         if (folder / "WLASL_v0.3.json").is_file():
-            return _scan_wlasl(name, files, folder / "WLASL_v0.3.json")
-    return _scan_files(name, folder, files)
+            found, skipped = _scan_wlasl(name, files, folder / "WLASL_v0.3.json")
+            return found, skipped + other
+    found, skipped = _scan_files(name, folder, files)
+    return found, skipped + other
 
 
 def scan_manifest(name: str, manifest: Path) -> tuple[list[Sample], list[dict]]:

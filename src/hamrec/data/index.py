@@ -77,7 +77,7 @@ def build_index(
 
     sequences: dict[str, SignSequence] | StoreWriter = {} if store is None else store
     usable: list[Sample] = []
-    layouts: dict[tuple[str, int, int], list[str]] = collections.defaultdict(list)
+    layout_of: dict[str, tuple[str, int, int]] = {}  # path -> (layout, points, dims)
     for s in samples:
         try:
             seq = cache.load(s.path)
@@ -88,12 +88,17 @@ def build_index(
             continue
         sequences[s.path] = seq
         usable.append(s)
-        layouts[(seq.layout, seq.data.shape[1], seq.data.shape[2])].append(s.dataset)
-    if len(layouts) > 1:
-        described = "; ".join(f"{sorted(set(ds))}: layout {k[0]!r} with {k[1]} points x {k[2]} dims" for k, ds in layouts.items())
-        raise DatasetError(f"these datasets cannot be trained together, their recordings differ: {described}. Train them separately.")
+        layout_of[s.path] = (seq.layout, seq.data.shape[1], seq.data.shape[2])
     if not usable:
         raise DatasetError(f"no usable recordings in {entries}: {len(skipped)} files skipped (first: {skipped[:1]})")
+    usable, layout = _one_layout(usable, layout_of, skipped)
+    if isinstance(sequences, StoreWriter) and sequences.shape != layout[1:]:  # the store kept the first recording's layout, an odd one out
+        sequences.finish()
+        sequences = StoreWriter(sequences.folder)
+        for s in usable:
+            sequences[s.path] = cache.load(s.path)
+    elif isinstance(sequences, dict):
+        sequences = {s.path: sequences[s.path] for s in usable}
 
     counts = collections.Counter(s.label for s in usable)
     rare = sorted(c for c, n in counts.items() if n < min_samples)
@@ -112,7 +117,45 @@ def build_index(
         if info["hamnosys"]:
             info.update(_notation(info["hamnosys"]))
     stored = sequences.finish() if isinstance(sequences, StoreWriter) else sequences
-    return DatasetIndex(usable, stored, classes, label_info, next(iter(layouts)), skipped)
+    return DatasetIndex(usable, stored, classes, label_info, layout, skipped)
+
+
+def _describe(layout: tuple[str, int, int]) -> str:
+    return f"layout {layout[0]!r} with {layout[1]} points x {layout[2]} dims"
+
+
+def _one_layout(usable: list[Sample], layout_of: dict[str, tuple], skipped: list[dict]) -> tuple[list[Sample], tuple[str, int, int]]:
+    """The recordings that share their dataset's layout, and that layout; the odd ones out are added to ``skipped``.
+
+    Within a dataset, a recording of another layout than more than half of the others (a .pose
+    file among glove streams, an array of another width) is one bad file: skipped and listed.
+    A dataset without such a majority, or datasets of different layouts, cannot be trained at all.
+
+    Raises:
+        DatasetError: naming the datasets, their layouts and a file of each.
+    """
+    by_dataset: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    example: dict[tuple, str] = {}
+    for s in usable:
+        by_dataset[s.dataset][layout_of[s.path]] += 1
+        example.setdefault(layout_of[s.path], s.path)
+    main = {}
+    for ds, counts in by_dataset.items():
+        (top, n), total = counts.most_common(1)[0], sum(counts.values())
+        if n * 2 <= total:
+            described = "; ".join(f"{m} of {_describe(k)} (e.g. {example[k]})" for k, m in counts.items())
+            raise DatasetError(f"dataset {ds!r} mixes recordings of different layouts, none of them more than half: {described}. "
+                               "Put each kind in a dataset of its own and train them separately.")  # fmt: skip
+        main[ds] = top
+    for s in usable:
+        if layout_of[s.path] != main[s.dataset]:
+            n = by_dataset[s.dataset][main[s.dataset]]
+            skipped.append({"file": s.path, "reason": f"{_describe(layout_of[s.path])}; expected {_describe(main[s.dataset])}, "
+                                                      f"like the other {n} recordings of dataset {s.dataset!r}"})  # fmt: skip
+    if len(set(main.values())) > 1:
+        described = "; ".join(f"{ds!r}: {_describe(k)} (e.g. {next(s.path for s in usable if s.dataset == ds and layout_of[s.path] == k)})" for ds, k in main.items())
+        raise DatasetError(f"these datasets cannot be trained together, their recordings differ: {described}. Train them separately.")
+    return [s for s in usable if layout_of[s.path] == main[s.dataset]], next(iter(main.values()))
 
 
 def _notation(text: str) -> dict:
@@ -148,11 +191,16 @@ def make_split(
     groups = np.array([s.group for s in samples])
     labels = np.array([s.label for s in samples])
     split = np.full(len(samples), "train", dtype=object)
+    both = sorted(set(test_groups or ()) & set(val_groups or ()))
+    if both:
+        raise ValueError(f"--val-groups and --test-groups both name {both}; a group belongs to one split only")
     for name, chosen in (("test", test_groups), ("val", val_groups)):
         if chosen:
             unknown = sorted(set(chosen) - set(groups))
             if unknown:
-                raise ValueError(f"--{name}-groups: {unknown} not found; groups in the data: {sorted(set(groups))[:20]}")
+                known = sorted({s.group for s in samples})
+                raise ValueError(f"--{name}-groups: {unknown} not found; groups in the data: {', '.join(known[:20])}"
+                                 + (f" … (+{len(known) - 20})" if len(known) > 20 else ""))  # fmt: skip
             split[np.isin(groups, chosen)] = name
 
     def carve(name: str, fraction: float) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.cache import RecordingCache
-from ..data.datasets import DatasetError, scan
+from ..data.datasets import DatasetError, scan, skipped_line
 from ..data.formats import SUFFIXES
 from ..data.sequence import RecordingError
 from .open_set import accepts
@@ -96,6 +96,10 @@ def _evaluate(rec: Recognizer, samples: list[tuple[str, str]], split: str, cache
 
         by_notation = accuracy(lexicon, heads, rec.parameters, labels)
     result = metrics_from(rec, labels, probs, files, skipped, split, heads, known)
+    if not result["count"]:  # a figure over nothing would read as 0 % right
+        first = skipped_line(result["skipped"][0]) if result["skipped"] else "none given"
+        raise DatasetError(f"{split}: none of its {len(samples)} recordings could be evaluated, all skipped (first: {first}); "
+                           f"expected recordings of {rec.spec.layout!r} labelled with the model's classes")  # fmt: skip
     return {**result, "lexicon": by_notation} if by_notation else result
 
 

@@ -22,7 +22,7 @@ from typing import Callable
 from ..atomic import write_json
 from ..data.augment import AugmentConfig
 from ..data.cache import RecordingCache
-from ..data.datasets import DatasetError
+from ..data.datasets import DatasetError, skipped_line
 from ..contract import ModelContract
 from ..data.index import DatasetIndex, build_index, check_no_leak, class_batches, make_split
 from ..data.store import StoreWriter
@@ -114,6 +114,10 @@ def prefetches(cfg: LoopConfig) -> bool:
     return cfg.prefetch and spare_core()
 
 
+#: how many skipped files the console names before it points to skipped_files.json
+SHOWN_SKIPPED = 10
+
+
 def prepare_job(cfg: LoopConfig, model_dir: Path, say: Callable[[str], None]) -> Job:
     """Read the data, make (or reload) the split, fit normalisation on the training split."""
     store = StoreWriter(model_dir / RESUME / "store") if cfg.stream else None
@@ -135,6 +139,12 @@ def prepare_job(cfg: LoopConfig, model_dir: Path, say: Callable[[str], None]) ->
         raise DatasetError("the validation split is empty: too few groups or recordings; add data or set --val-groups")
     layout, points, dims = index.layout
     train = [s for s in index.samples if split[s.path] == "train"]
+    trainable = sorted({s.label for s in train})
+    if len(trainable) < 2:
+        where = "in the data" if len(index.classes) < 2 else "in the training split"
+        which = f"only one class ({trainable[0]}) has" if trainable else "no class has"
+        raise DatasetError(f"{which} training recordings {where} ({', '.join(cfg.include_datasets)}); "
+                           "expected at least 2 classes to tell apart (each a folder <label>/ or files named <label>-<n>)")  # fmt: skip
     face = cfg.face_features and any(has_face(seq) for seq in index.recordings(train))
     spec = FeatureSpec(layout, points, dims, seq_len=cfg.seq_len, centred=cfg.centred_features, absolute=cfg.absolute_features,
                        dominant_right=cfg.dominant_right, dominant_by=DOMINANT_RULE, face=face)  # fmt: skip
@@ -142,7 +152,6 @@ def prepare_job(cfg: LoopConfig, model_dir: Path, say: Callable[[str], None]) ->
         with_face = sum(has_face(seq) for seq in index.recordings(index.samples))
         say(f"face landmarks in {with_face} of {len(index.samples)} recordings: lips, eyes, brows and nose are features (--no-face-features: leave them out)")
     normalizer = Normalizer.fit_chunks((x, mask) for _, x, mask in prepare_chunks(index.recordings(train), spec))
-    trainable = sorted({s.label for s in train})
     untrained = sorted(set(index.classes) - set(trainable))
     if untrained:
         say(f"warning: {len(untrained)} classes have no training recordings after the split and cannot be learned: {_short(untrained)}")
@@ -221,8 +230,12 @@ def _run_locked(cfg: LoopConfig, model_dir: Path, train_fn) -> dict:
     (model_dir / VIS).mkdir(exist_ok=True)
     job = prepare_job(cfg, model_dir, log.info)
     write_json(model_dir / LOGS / "skipped_files.json", job.index.skipped)
+    for item in job.index.skipped[:SHOWN_SKIPPED]:
+        log.info(f"skipped {skipped_line(item)}")
     if job.index.skipped:
-        log.info(f"skipped {len(job.index.skipped)} files or classes, listed in {model_dir / LOGS / 'skipped_files.json'}")
+        more = len(job.index.skipped) - SHOWN_SKIPPED
+        log.info((f"… and {more} more; " if more > 0 else "") + f"{len(job.index.skipped)} skipped in all (files, or classes with too few "
+                 f"recordings), listed in {model_dir / LOGS / 'skipped_files.json'}")  # fmt: skip
     log.info(f"{len(job.index.samples)} recordings, {len(job.index.classes)} classes in {len(job.plan)} batch(es) of at most "
              f"{cfg.max_classes_per_batch or len(job.index.classes)}; features {job.contract.spec.num_features} x {job.contract.spec.seq_len} frames", extra=MAIN)  # fmt: skip
     if prefetches(cfg):

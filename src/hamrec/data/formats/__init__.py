@@ -13,6 +13,14 @@ from ..sequence import RecordingError, SignSequence
 #: file suffix -> human name, for messages and format detection
 SUFFIXES = {".pose": "pose", ".tsd": "auslan", ".pkl": "signavatars", ".npy": "array", ".npz": "array"}
 SUFFIXES.update(dict.fromkeys((".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"), "video"))  # keypoints extracted with MediaPipe
+#: format -> what a readable file of it is, for the message when one cannot be read
+EXPECTED = {
+    "pose": "a .pose file written by pose-format (MediaPipe or OpenPose keypoints)",
+    "auslan": "a UCI Auslan .tsd file: one frame per line, 22 tab-separated numbers",
+    "signavatars": "a SignAvatars SMPL-X pickle",
+    "array": "a NumPy .npy of numbers (frames, features) or (frames, points, dims), or a .npz holding one as 'data'",
+    "video": "a video file that OpenCV can decode",
+}
 
 
 def load_recording(path: str | Path) -> SignSequence:
@@ -42,6 +50,6 @@ def load_recording(path: str | Path) -> SignSequence:
     except RecordingError:
         raise
     except Exception as e:  # corrupt/truncated files raise anything from struct.error to EOFError
-        raise RecordingError(f"{path}: cannot read as {kind}: {type(e).__name__}: {e}") from e
+        raise RecordingError(f"{path}: cannot read as {kind} ({type(e).__name__}: {str(e)[:200]}); expected {EXPECTED[kind]}") from e
     seq.check_usable()
     return seq

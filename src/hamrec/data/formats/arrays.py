@@ -16,21 +16,25 @@ LAYOUT = "array"
 DEFAULT_FPS = 30.0
 
 
+#: the first bytes of a .npy file and of a .npz (a zip archive)
+MAGIC = {".npy": b"\x93NUMPY", ".npz": b"PK"}
+
+
 def load_array(path: str | Path) -> SignSequence:
     path = Path(path)
-    mask = None
-    fps = DEFAULT_FPS
-    layout = LAYOUT
-    if path.suffix.lower() == ".npz":
-        with np.load(path, allow_pickle=False) as z:
-            if "data" not in z:
-                raise RecordingError(f"{path}: no array named 'data'; found {sorted(z.files)}")
-            data = z["data"]
-            mask = z["mask"] if "mask" in z else None
-            fps = float(z["fps"]) if "fps" in z else fps
-            layout = str(z["layout"]) if "layout" in z else layout
-    else:
-        data = np.load(path, allow_pickle=False)
+    with open(path, "rb") as f:
+        head = f.read(6)
+    magic = MAGIC[path.suffix.lower()]
+    if not head.startswith(magic):  # else NumPy takes it for a pickle and suggests allow_pickle, which would run what the file holds
+        raise RecordingError(f"{path}: not a NumPy {path.suffix.lower()} file (it does not start with {magic!r}); expected a .npy of numbers "
+                             "(frames, features) or (frames, points, dims), or a .npz holding one as 'data'")  # fmt: skip
+    try:
+        data, mask, fps, layout = _read(path)
+    except ValueError as e:
+        if "allow_pickle" not in str(e):
+            raise
+        raise RecordingError(f"{path}: the array holds Python objects (dtype object), which are not read, for safety; "
+                             "expected an array of numbers (frames, features) or (frames, points, dims)") from None  # fmt: skip
     if data.ndim == 2:
         data = data[:, :, None]
     if data.ndim != 3:
@@ -52,3 +56,14 @@ def load_array(path: str | Path) -> SignSequence:
     if len(points) != data.shape[1]:
         raise RecordingError(f"{path}: {data.shape[1]} points but layout {layout!r} has {len(points)}")
     return SignSequence(data, mask, fps, layout, points, str(path))
+
+
+def _read(path: Path) -> tuple[np.ndarray, np.ndarray | None, float, str]:
+    """(data, mask or None, fps, layout) as stored; NumPy raises ValueError for arrays of Python objects."""
+    if path.suffix.lower() != ".npz":
+        return np.load(path, allow_pickle=False), None, DEFAULT_FPS, LAYOUT
+    with np.load(path, allow_pickle=False) as z:
+        if "data" not in z:
+            raise RecordingError(f"{path}: no array named 'data'; found {sorted(z.files)}")
+        return (z["data"], z["mask"] if "mask" in z else None, float(z["fps"]) if "fps" in z else DEFAULT_FPS,
+                str(z["layout"]) if "layout" in z else LAYOUT)  # fmt: skip
