@@ -68,7 +68,7 @@ def test_recognise_files_with_gloss_and_hamnosys(trained, tmp_path):
     assert [c["label"] for c in good["top_k"]][0] == "sign0" and len(good["top_k"]) == 2
     assert good["top_k"][0]["gloss"] == "SIGN0" and good["top_k"][0]["hamnosys"] == "\ue001\ue020"
     assert sum(c["probability"] for c in good["top_k"]) <= 1.0 + 1e-6
-    assert "cannot read as array" in bad["error"]
+    assert "not a NumPy .npy file" in bad["error"]
     assert "the model expects layout 'array' with 4 points x 1 dims" in wide["error"]
 
 

@@ -19,7 +19,7 @@ EXPECTED = {
     "auslan": "a UCI Auslan .tsd file: one frame per line, 22 tab-separated numbers",
     "signavatars": "a SignAvatars SMPL-X pickle",
     "array": "a NumPy .npy of numbers (frames, features) or (frames, points, dims), or a .npz holding one as 'data'",
-    "video": "a video file that OpenCV can decode",
+    "video": "a video file that FFmpeg (PyAV) can decode, such as .mp4 or .webm",
 }
 
 

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from ..sequence import RecordingError
-from . import SUFFIXES
+from . import EXPECTED, SUFFIXES
 
 #: file suffixes read as video
 VIDEO_SUFFIXES = tuple(s for s, kind in SUFFIXES.items() if kind == "video")
@@ -51,7 +51,7 @@ def video_to_pose(path: str | Path, progress: bool = False):
         meta = video_metadata(str(path))
         frames = list(read_frames_exact(str(path)))  # (H, W, 3) RGB each
     except Exception as e:  # PyAV raises its own errors for corrupt or non-video files
-        raise RecordingError(f"{path}: cannot read as a video: {type(e).__name__}: {e}") from e
+        raise RecordingError(f"{path}: cannot read as a video ({type(e).__name__}: {str(e)[:200]}); expected {EXPECTED['video']}") from e
     if not frames:
         raise RecordingError(f"{path}: the video has no frames")
     return load_holistic(frames, fps=meta.fps or 30.0, width=meta.width, height=meta.height, progress=progress,
