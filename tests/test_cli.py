@@ -86,3 +86,16 @@ def test_data_inspect_shows_label_rules_and_names_the_files_of_a_too_small_class
     out = capsys.readouterr().out
     assert "labels from folder <label>/<file>: 3 recordings" in out
     assert "PROBLEM class 'welt' has 1 recording" in out and "0a1b-532692340931.npy" in out
+
+
+def test_data_inspect_says_what_training_does_with_a_recording_of_another_layout(tmp_path, capsys):
+    import numpy as np
+
+    (tmp_path / "hallo").mkdir()
+    for i in range(3):
+        np.save(tmp_path / "hallo" / f"{i}.npy", np.zeros((6, 2, 1), np.float32))
+    np.save(tmp_path / "hallo" / "odd.npy", np.zeros((6, 5, 1), np.float32))
+    assert hamrec_main(["data", "inspect", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "PROBLEM: 1 recordings have another layout than the other 3; training skips them" in out
+    assert f"PROBLEM {tmp_path / 'hallo' / 'odd.npy'}: layout 'array' with 5 points x 1 dims; expected layout 'array' with 2 points" in out

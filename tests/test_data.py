@@ -67,7 +67,7 @@ def test_bad_files_are_skipped_and_listed(array_dataset):
     idx = build_index([str(array_dataset)], "unused", RecordingCache(None), log=quiet)
     reasons = {s["file"].split("tiny/")[-1]: s["reason"] for s in idx.skipped}
     assert "every value is missing" in reasons["s0/c0_0.npy"]
-    assert "not a NumPy .npy file" in reasons["s1/c1_1.npy"] and "expected a .npy of numbers" in reasons["s1/c1_1.npy"]
+    assert "not a NumPy .npy file" in reasons["s1/c1_1.npy"] and "expected a NumPy .npy of numbers" in reasons["s1/c1_1.npy"]
     assert "cannot read as array" in reasons["s1/c1_2.npy"] and "expected a NumPy .npy of numbers" in reasons["s1/c1_2.npy"]
     assert "Python objects" in reasons["s2/c2_0.npy"] and "allow_pickle" not in reasons["s2/c2_0.npy"]
     assert "7 points x 1 dims; expected layout 'array' with 4 points x 1 dims" in reasons["s2/c2_1.npy"]

@@ -139,13 +139,14 @@ class ModelContract:
             cause = e
             while cause.__cause__ or cause.__context__:
                 cause = cause.__cause__ or cause.__context__
+            why = (str(cause).splitlines() or ["no message"])[0][:160]
             saved = _saved_by(path)
             if saved is None or _release(saved) <= _release(keras.__version__):
-                raise ValueError(f"--model-path: {path}: Keras cannot load the model inside ({type(cause).__name__}: "
-                                 f"{str(cause).splitlines()[0][:160] if str(cause) else 'no message'}); the file may be truncated or damaged; "
-                                 "expected a best_model.keras written by hamrec (latest_model.keras in the same folder is the other copy)") from e  # fmt: skip
+                raise ValueError(f"--model-path: {path}: Keras cannot load the model inside ({type(cause).__name__}: {why}); the file may be "
+                                 "truncated or damaged; expected a best_model.keras written by hamrec (latest_model.keras in the same "
+                                 "folder is the other copy)") from e  # fmt: skip
             raise ValueError(f"--model-path: {path} was saved by Keras {saved}, and this environment's Keras {keras.__version__} cannot read it "
-                             f"({str(cause).splitlines()[0][:160]}); expected Keras {saved} or newer: pip install -U \"keras>={saved}\" "
+                             f"({why}); expected Keras {saved} or newer: pip install -U \"keras>={saved}\" "
                              "(on Python 3.10 Keras stops at 3.12), or export the model where it was trained (hamrec export) "
                              "and run the export with python -m hamrec.runtime, which needs neither Keras nor torch") from e  # fmt: skip
 

@@ -11,7 +11,8 @@ import numpy as np
 
 def inspect(entry: str, data_root: str, cache_dir: str | None) -> int:
     from ..data.cache import RecordingCache
-    from ..data.datasets import DatasetError, resolve, scan
+    from ..data.datasets import DatasetError, resolve, scan, skipped_line
+    from ..data.index import one_layout
     from ..data.sequence import RecordingError
     from ..features import has_face
     from ..training.loop import LoopConfig
@@ -24,7 +25,7 @@ def inspect(entry: str, data_root: str, cache_dir: str | None) -> int:
         return 2
     cache = RecordingCache(cache_dir)
     frames, layouts, fps = [], collections.Counter(), collections.Counter()
-    ok, with_face = [], 0
+    ok, with_face, layout_of = [], 0, {}
     for s in samples:
         try:
             seq = cache.load(s.path)
@@ -33,9 +34,17 @@ def inspect(entry: str, data_root: str, cache_dir: str | None) -> int:
             continue
         ok.append(s)
         frames.append(seq.num_frames)
-        layouts[(seq.layout, seq.data.shape[1], seq.data.shape[2])] += 1
+        layout_of[s.path] = seq.layout_key
+        layouts[layout_of[s.path]] += 1
         fps[seq.fps] += 1
         with_face += has_face(seq)
+    layout_problem = ""
+    if len(layouts) > 1:  # what training will do about it: skip the odd ones out (listed below as problems), or refuse the dataset
+        try:
+            kept, _ = one_layout(ok, layout_of, skipped)
+            layout_problem = f"{len(ok) - len(kept)} recordings have another layout than the other {len(kept)}; training skips them"
+        except DatasetError as e:
+            layout_problem = str(e)
     counts = collections.Counter(s.label for s in ok)
     groups = collections.Counter(s.group for s in ok)
     print(f"dataset {name} at {folder}")
@@ -50,15 +59,15 @@ def inspect(entry: str, data_root: str, cache_dir: str | None) -> int:
             print(f"  face landmarks: {with_face} of {n} recordings" + (" (training reads the face: --face-features)" if with_face else ""))
     for rule, n in collections.Counter(s.label_from for s in ok).items():
         print(f"  labels from {rule or 'the dataset'}: {n} recordings")
-    if len(layouts) > 1:
-        print("  PROBLEM: recordings have different layouts and cannot be trained together")
+    if layout_problem:
+        print(f"  PROBLEM: {layout_problem}")
     min_samples = LoopConfig.min_samples  # training's default: smaller classes are left out
     for label, n in sorted(counts.items()):
         if n < min_samples:
             files = [s.path for s in ok if s.label == label]
             print(f"  PROBLEM class {label!r} has {n} recording ({', '.join(files)}); training leaves out classes below --min-samples {min_samples}")
     for s in skipped:
-        print(f"  PROBLEM {s['file']}: {s['reason']}")
+        print(f"  PROBLEM {skipped_line(s)}")
     return 0 if ok and len(layouts) == 1 and min(counts.values()) >= min_samples else 1
 
 

@@ -128,14 +128,13 @@ def scan(name: str, folder: Path) -> tuple[list[Sample], list[dict]]:
     other = [{"file": str(p), "reason": f"not a recording format hamrec reads ({p.suffix or 'no suffix'}); expected one of {sorted(SUFFIXES)}"}
              for p in every if p.suffix.lower() not in SUFFIXES and p.name not in METADATA_FILES
              and not any(part.startswith(".") for part in p.relative_to(folder).parts)]  # hidden files and folders: the system's, not the user's  # fmt: skip
-    if all(p.suffix == ".pkl" for p in files):
-        if (folder / "data.json").is_file():
-            found, skipped = _scan_hamnosys_lexicon(name, folder, files, folder / "data.json")
-            return found, skipped + other
-        if (folder / "WLASL_v0.3.json").is_file():
-            found, skipped = _scan_wlasl(name, files, folder / "WLASL_v0.3.json")
-            return found, skipped + other
-    found, skipped = _scan_files(name, folder, files)
+    pickles = all(p.suffix == ".pkl" for p in files)
+    if pickles and (folder / "data.json").is_file():
+        found, skipped = _scan_hamnosys_lexicon(name, folder, files, folder / "data.json")
+    elif pickles and (folder / "WLASL_v0.3.json").is_file():
+        found, skipped = _scan_wlasl(name, files, folder / "WLASL_v0.3.json")
+    else:
+        found, skipped = _scan_files(name, folder, files)
     return found, skipped + other
 
 

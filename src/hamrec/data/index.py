@@ -16,7 +16,7 @@ import numpy as np
 
 from .cache import RecordingCache
 from .datasets import DatasetError, Sample, resolve, scan
-from .sequence import RecordingError, SignSequence
+from .sequence import RecordingError, SignSequence, describe_layout
 from .store import RecordingView, StoreWriter
 
 SPLITS = ("train", "val", "test")
@@ -88,10 +88,10 @@ def build_index(
             continue
         sequences[s.path] = seq
         usable.append(s)
-        layout_of[s.path] = (seq.layout, seq.data.shape[1], seq.data.shape[2])
+        layout_of[s.path] = seq.layout_key
     if not usable:
         raise DatasetError(f"no usable recordings in {entries}: {len(skipped)} files skipped (first: {skipped[:1]})")
-    usable, layout = _one_layout(usable, layout_of, skipped)
+    usable, layout = one_layout(usable, layout_of, skipped)
     if isinstance(sequences, StoreWriter) and sequences.shape != layout[1:]:  # the store kept the first recording's layout, an odd one out
         sequences.finish()
         sequences = StoreWriter(sequences.folder)
@@ -120,11 +120,7 @@ def build_index(
     return DatasetIndex(usable, stored, classes, label_info, layout, skipped)
 
 
-def _describe(layout: tuple[str, int, int]) -> str:
-    return f"layout {layout[0]!r} with {layout[1]} points x {layout[2]} dims"
-
-
-def _one_layout(usable: list[Sample], layout_of: dict[str, tuple], skipped: list[dict]) -> tuple[list[Sample], tuple[str, int, int]]:
+def one_layout(usable: list[Sample], layout_of: dict[str, tuple], skipped: list[dict]) -> tuple[list[Sample], tuple[str, int, int]]:
     """The recordings that share their dataset's layout, and that layout; the odd ones out are added to ``skipped``.
 
     Within a dataset, a recording of another layout than more than half of the others (a .pose
@@ -143,17 +139,17 @@ def _one_layout(usable: list[Sample], layout_of: dict[str, tuple], skipped: list
     for ds, counts in by_dataset.items():
         (top, n), total = counts.most_common(1)[0], sum(counts.values())
         if n * 2 <= total:
-            described = "; ".join(f"{m} of {_describe(k)} (e.g. {example[k]})" for k, m in counts.items())
+            described = "; ".join(f"{m} of {describe_layout(k)} (e.g. {example[k]})" for k, m in counts.items())
             raise DatasetError(f"dataset {ds!r} mixes recordings of different layouts, none of them more than half: {described}. "
                                "Put each kind in a dataset of its own and train them separately.")  # fmt: skip
         main[ds] = top
     for s in usable:
         if layout_of[s.path] != main[s.dataset]:
             n = by_dataset[s.dataset][main[s.dataset]]
-            skipped.append({"file": s.path, "reason": f"{_describe(layout_of[s.path])}; expected {_describe(main[s.dataset])}, "
+            skipped.append({"file": s.path, "reason": f"{describe_layout(layout_of[s.path])}; expected {describe_layout(main[s.dataset])}, "
                                                       f"like the other {n} recordings of dataset {s.dataset!r}"})  # fmt: skip
     if len(set(main.values())) > 1:
-        described = "; ".join(f"{ds!r}: {_describe(k)} (e.g. {next(s.path for s in usable if s.dataset == ds and layout_of[s.path] == k)})" for ds, k in main.items())
+        described = "; ".join(f"{ds!r}: {describe_layout(k)} (e.g. {next(s.path for s in usable if s.dataset == ds and layout_of[s.path] == k)})" for ds, k in main.items())
         raise DatasetError(f"these datasets cannot be trained together, their recordings differ: {described}. Train them separately.")
     return [s for s in usable if layout_of[s.path] == main[s.dataset]], next(iter(main.values()))
 

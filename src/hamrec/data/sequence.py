@@ -12,6 +12,11 @@ class RecordingError(ValueError):
     """A recording cannot be used; the message names the file, what was wrong and what was expected."""
 
 
+def describe_layout(key: tuple[str, int, int]) -> str:
+    """A :attr:`SignSequence.layout_key` in words, for messages."""
+    return f"layout {key[0]!r} with {key[1]} points x {key[2]} dims"
+
+
 @dataclass
 class SignSequence:
     """One recording of one sign, before feature extraction.
@@ -49,6 +54,11 @@ class SignSequence:
     @property
     def num_frames(self) -> int:
         return int(self.data.shape[0])
+
+    @property
+    def layout_key(self) -> tuple[str, int, int]:
+        """(layout, points, dims): what recordings must share to be trained on by one model."""
+        return (self.layout, int(self.data.shape[1]), int(self.data.shape[2]))
 
     def check_usable(self) -> None:
         """Raise :class:`RecordingError` for an empty or entirely missing recording."""

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..data.formats import keypoints as kp
-from ..data.sequence import RecordingError, SequenceBatch, SignSequence, length_groups
+from ..data.sequence import RecordingError, SequenceBatch, SignSequence, describe_layout, length_groups
 from ..nanstats import RunningStats, nanmean, nanmedian, nanstd
 
 
@@ -92,13 +92,9 @@ class FeatureSpec:
 
     def check(self, seq: SignSequence) -> None:
         """Raise :class:`RecordingError` when ``seq`` does not fit this spec, naming what is expected."""
-        got = (seq.layout, seq.data.shape[1], seq.data.shape[2])
         want = (self.layout, self.num_points, self.dims)
-        if got != want:
-            raise RecordingError(
-                f"{seq.source}: recording has layout {got[0]!r} with {got[1]} points x {got[2]} dims; "
-                f"the model expects layout {want[0]!r} with {want[1]} points x {want[2]} dims"
-            )
+        if seq.layout_key != want:
+            raise RecordingError(f"{seq.source}: recording has {describe_layout(seq.layout_key)}; the model expects {describe_layout(want)}")
 
 
 def _interpolate_missing(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..sequence import RecordingError, SignSequence
+from . import EXPECTED
 
 LAYOUT = "array"
 DEFAULT_FPS = 30.0
@@ -26,15 +27,13 @@ def load_array(path: str | Path) -> SignSequence:
         head = f.read(6)
     magic = MAGIC[path.suffix.lower()]
     if not head.startswith(magic):  # else NumPy takes it for a pickle and suggests allow_pickle, which would run what the file holds
-        raise RecordingError(f"{path}: not a NumPy {path.suffix.lower()} file (it does not start with {magic!r}); expected a .npy of numbers "
-                             "(frames, features) or (frames, points, dims), or a .npz holding one as 'data'")  # fmt: skip
+        raise RecordingError(f"{path}: not a NumPy {path.suffix.lower()} file (it does not start with {magic!r}); expected {EXPECTED['array']}")
     try:
         data, mask, fps, layout = _read(path)
     except ValueError as e:
         if "allow_pickle" not in str(e):
             raise
-        raise RecordingError(f"{path}: the array holds Python objects (dtype object), which are not read, for safety; "
-                             "expected an array of numbers (frames, features) or (frames, points, dims)") from None  # fmt: skip
+        raise RecordingError(f"{path}: the array holds Python objects (dtype object), which are not read, for safety; expected {EXPECTED['array']}") from None
     if data.ndim == 2:
         data = data[:, :, None]
     if data.ndim != 3:
